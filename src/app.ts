@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import { createContext, type AppContext } from './context.js';
+import type { Database } from './db/client.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { loggerOptions } from './http/logger.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerHttpMetrics } from './http/prometheus.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import type { AppInstance } from './http/route-module.js';
+import { routeModules } from './http/routes.js';
+import { registerSecurity } from './http/security.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  database: Database;
+  /** Log destination (tests capture it to prove secrets are never logged). */
+  logStream?: DestinationStream;
+}
+
+export interface App {
+  app: AppInstance;
+  ctx: AppContext;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+// Routes registered by ecosystem plugins that cannot carry our auth config.
+const PLUGIN_ROUTE_PREFIXES = ['/docs'];
+
+/** Builds the whole app without listening: the entry point and every test call this. */
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const { config, database } = options;
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const ctx = createContext({ config, database, log: app.log });
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.auth || route.method === 'OPTIONS' || PLUGIN_ROUTE_PREFIXES.some((p) => route.url.startsWith(p)))
+      return;
+    throw new Error(`Route ${route.method.toString()} ${route.url} does not declare config.auth`);
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+
+  // Ecosystem plugins first, then ours, then routes (the Fastify guide's loading order).
+  await app.register(cookie, { secret: config.cookieSecret });
+  await app.register(formbody);
+  await registerSecurity(app, config);
+  await registerRateLimit(app, config);
+  await registerOpenApi(app, config);
+  registerErrorHandler(app);
+  registerHttpMetrics(app, ctx);
+
+  for (const routes of routeModules) await routes(app, ctx);
+
+  app.addHook('onClose', async () => {
+    await ctx.runCloseTasks();
+  });
+  await app.ready();
+  return { app, ctx };
+}

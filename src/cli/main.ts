@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { migrateCommand } from './migrate.command.js';
+import { seedCommand } from './seed.command.js';
+import { serveCommand } from './serve.command.js';
+
+export function buildCli(): Command {
+  const program = new Command('agenthub')
+    .description('AgentHub: self-hosted hub for fleets of agents.')
+    .showHelpAfterError()
+    .exitOverride();
+  program
+    .command('serve', { isDefault: true })
+    .description('Run the server (migrates first unless MIGRATE_ON_START=false).')
+    .action(serveCommand);
+  program.command('migrate').description('Apply pending database migrations and exit.').action(migrateCommand);
+  program.command('seed').description('Create a demo admin, 3 agents and 2 rooms (idempotent).').action(seedCommand);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    const exitCode = (error as { exitCode?: unknown }).exitCode;
+    if (typeof exitCode === 'number') process.exit(exitCode); // commander's own --help / usage exits
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}
+
+export { loadConfig };

@@ -1,0 +1,43 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+
+/**
+ * The one dependency object: built here, handed to every route module and
+ * socket handler. Tests build their own on a fresh database.
+ */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  /** Times a named database operation into agenthub_db_query_duration_seconds. */
+  timed<T>(operation: string, work: () => Promise<T>): Promise<T>;
+  /** Work to run when the app closes (flush buffers, stop jobs), in registration order. */
+  onClose(task: () => Promise<void> | void): void;
+  runCloseTasks(): Promise<void>;
+}
+
+export function createContext(options: { config: Config; database: Database; log: FastifyBaseLogger }): AppContext {
+  const metrics = createMetrics();
+  const closeTasks: (() => Promise<void> | void)[] = [];
+  return {
+    ...options,
+    metrics,
+    async timed(operation, work) {
+      const end = metrics.dbQueryDuration.startTimer({ operation });
+      try {
+        return await work();
+      } finally {
+        end();
+      }
+    },
+    onClose(task) {
+      closeTasks.push(task);
+    },
+    async runCloseTasks() {
+      for (const task of closeTasks.splice(0)) await task();
+    },
+  };
+}

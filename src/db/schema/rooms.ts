@@ -1,0 +1,69 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { teams } from './teams.js';
+import { users } from './users.js';
+
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    createdBy: uuid('created_by'),
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('rooms_owner_slug_unique').on(t.ownerId, t.slug), index('rooms_team_idx').on(t.teamId)],
+);
+
+export const roomMembers = pgTable(
+  'room_members',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.agentId] }), index('room_members_agent_idx').on(t.agentId)],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    senderAgentId: uuid('sender_agent_id').references(() => agents.id, { onDelete: 'set null' }),
+    senderUserId: uuid('sender_user_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    clientMsgId: text('client_msg_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
+    index('messages_room_seq_desc_idx').on(t.roomId, t.seq.desc()),
+    // Retry-safe sends: one stored message per (room, sender, client_msg_id).
+    uniqueIndex('messages_agent_client_msg_unique')
+      .on(t.roomId, t.senderAgentId, t.clientMsgId)
+      .where(sql`${t.clientMsgId} is not null and ${t.senderAgentId} is not null`),
+    uniqueIndex('messages_user_client_msg_unique')
+      .on(t.roomId, t.senderUserId, t.clientMsgId)
+      .where(sql`${t.clientMsgId} is not null and ${t.senderUserId} is not null`),
+    // A message has at most one sender (both are null once the sender is deleted).
+    check('messages_one_sender', sql`num_nonnulls(${t.senderAgentId}, ${t.senderUserId}) <= 1`),
+  ],
+);
+
+export type RoomRow = typeof rooms.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;

@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
+
+interface Envelope {
+  error: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+/** One error handler for the whole app: every failure leaves in the envelope of API.md. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body, headers } = toEnvelope(error);
+    if (status >= 500 && status !== 503) request.log.error({ err: error }, 'unhandled error');
+    else if (status === 503)
+      request.log.warn({ err: { message: error.message, code: error.code } }, 'dependency unavailable');
+    return send(request, reply.headers(headers), status, body);
+  });
+
+  app.setNotFoundHandler(
+    // Even unknown routes are rate limited, so 404 scanning costs an attacker the same.
+    { preHandler: app.rateLimit() },
+    (request, reply) =>
+      send(request, reply, 404, {
+        error: 'not_found',
+        message: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found.`,
+      }),
+  );
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, status: number, body: Envelope) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ ...body, request_id: request.id });
+}
+
+function toEnvelope(error: FastifyError): { status: number; body: Envelope; headers: Record<string, string> } {
+  if (error instanceof AppError) {
+    return {
+      status: error.statusCode,
+      body: { error: error.code, message: error.message, ...error.fields },
+      headers: error.headers,
+    };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues: { instancePath: string; message?: string }[] = error.validation;
+    const details = issues.map((v) => ({
+      path: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    return {
+      status: 400,
+      body: { error: 'invalid_request', message: 'The request is invalid.', details },
+      headers: {},
+    };
+  }
+  if (isResponseSerializationError(error)) {
+    return { status: 500, body: { error: 'internal_error', message: 'Internal server error.' }, headers: {} };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: { error: 'unavailable', message: 'The database is unavailable; retry later.' },
+      headers: { 'retry-after': '5' },
+    };
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500)
+    return { status: 500, body: { error: 'internal_error', message: 'Internal server error.' }, headers: {} };
+  return {
+    status,
+    body: { error: FASTIFY_CODES[error.code] ?? codeForStatus(status), message: error.message },
+    headers: {},
+  };
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
+  FST_ERR_VALIDATION: 'invalid_request',
+};
+
+function codeForStatus(status: number): string {
+  const codes: Record<number, string> = {
+    400: 'invalid_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    406: 'not_acceptable',
+    409: 'conflict',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    429: 'rate_limited',
+  };
+  return codes[status] ?? 'invalid_request';
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+
+/** The credential a request carries (bearer or session cookie), if any. */
+function presentedCredential(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header;
+  return request.cookies['agenthub_session'] ?? request.cookies['__Host-agenthub_session'];
+}
+
+/**
+ * Global limits: anonymous requests share a bucket per IP; requests carrying a
+ * credential get a larger bucket per credential. Forged credentials gain
+ * nothing: they fail authentication and count against the per-IP failure limit.
+ */
+export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    timeWindow: 60_000,
+    max: (request) => (presentedCredential(request) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON),
+    keyGenerator: (request) => {
+      const credential = presentedCredential(request);
+      return credential ? 'cred:' + createHash('sha256').update(credential).digest('base64url') : 'ip:' + request.ip;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: context.statusCode,
+      error: 'rate_limited',
+      code: 'rate_limited',
+      message: `Rate limit exceeded; retry in ${context.after}.`,
+    }),
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * Domain errors. Services throw these (never HTTP exceptions); the one error
+ * handler maps them to the envelope `{error, message, request_id, ...fields}`.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+    /** Extra envelope fields (suggestion, expected, received, details, interval). */
+    readonly fields: Record<string, unknown> = {},
+    /** Extra response headers (Retry-After, Cache-Control). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+type ErrorFactory = (message?: string, fields?: Record<string, unknown>) => AppError;
+
+export function createErrorFactory(options: { code: string; statusCode: number; message: string }): ErrorFactory {
+  return (message = options.message, fields = {}) => new AppError(options.code, options.statusCode, message, fields);
+}
+
+export const badRequest = createErrorFactory({
+  code: 'invalid_request',
+  statusCode: 400,
+  message: 'The request is invalid.',
+});
+export const unauthorized = createErrorFactory({
+  code: 'unauthorized',
+  statusCode: 401,
+  message: 'Authentication is required.',
+});
+export const forbidden = createErrorFactory({ code: 'forbidden', statusCode: 403, message: 'You may not do that.' });
+export const notFound = createErrorFactory({ code: 'not_found', statusCode: 404, message: 'Not found.' });
+export const conflict = createErrorFactory({
+  code: 'conflict',
+  statusCode: 409,
+  message: 'That conflicts with existing data.',
+});
+
+export function unavailable(
+  retryAfterSeconds = 5,
+  message = 'The service is temporarily unavailable; retry later.',
+): AppError {
+  return new AppError('unavailable', 503, message, {}, { 'retry-after': String(retryAfterSeconds) });
+}
+
+/** True for errors that mean the database cannot be reached (not a bad query). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
+  const codes = [code, causeCode].filter((c): c is string => typeof c === 'string');
+  if (codes.some((c) => UNAVAILABLE_CODES.has(c) || c.startsWith('08') || c.startsWith('57P'))) return true;
+  const text = `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`;
+  return UNAVAILABLE_MESSAGES.some((m) => text.includes(m));
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '53300']);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'connection timeout',
+  'Cannot use a pool after calling end',
+  'PGlite is closed',
+  'database is closed',
+  'Client was closed',
+];

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { RouteModule } from '../../http/route-module.js';
+import { assertMetricsAccess } from '../../http/prometheus.js';
+import { checkDatabase } from './health.service.js';
+
+const started = performance.now();
+
+export const healthRoutes: RouteModule = (app, ctx) => {
+  app.get(
+    '/healthz',
+    {
+      config: { auth: ['anon'] },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness',
+        response: { 200: z.object({ status: z.literal('ok'), uptime: z.number() }) },
+      },
+    },
+    () => ({ status: 'ok' as const, uptime: Math.round((performance.now() - started) / 1000) }),
+  );
+
+  const readiness = z.object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.object({ db: z.enum(['ok', 'error']) }),
+  });
+  app.get(
+    '/readyz',
+    {
+      config: { auth: ['anon'] },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness (database round-trip)',
+        response: { 200: readiness, 503: readiness },
+      },
+    },
+    async (_request, reply) => {
+      const db = await checkDatabase(ctx);
+      if (db === 'ok') return { status: 'ready' as const, checks: { db } };
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ status: 'unavailable' as const, checks: { db } });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { config: { auth: ['anon'] }, schema: { tags: ['health'], summary: 'Prometheus exposition', hide: false } },
+    async (request, reply) => {
+      assertMetricsAccess(ctx, request.headers.authorization);
+      const body = await ctx.metrics.registry.metrics();
+      return reply.type(ctx.metrics.registry.contentType).send(body);
+    },
+  );
+};

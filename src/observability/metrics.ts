@@ -1,0 +1,100 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric AgentHub exports, on a registry owned by one app
+ * instance (tests build many apps side by side, so there is no global registry).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'agenthub_' });
+  const registers = [registry];
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'agenthub_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'agenthub_http_request_duration_seconds',
+      help: 'HTTP request duration by method and route pattern.',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    dbQueryDuration: new Histogram({
+      name: 'agenthub_db_query_duration_seconds',
+      help: 'Duration of database operations by operation name.',
+      labelNames: ['operation'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    agentsConnected: new Gauge({
+      name: 'agenthub_agents_connected',
+      help: 'Agents with at least one live socket.io connection on this instance.',
+      registers,
+    }),
+    agentsOnline: new Gauge({
+      name: 'agenthub_agents_online',
+      help: 'Approved agents seen within AGENT_OFFLINE_AFTER.',
+      registers,
+    }),
+    roomsActive: new Gauge({
+      name: 'agenthub_rooms_active',
+      help: 'Rooms with at least one connected agent on this instance.',
+      registers,
+    }),
+    messages: new Counter({
+      name: 'agenthub_messages_total',
+      help: 'Messages stored and broadcast, by room.',
+      labelNames: ['room_id'] as const,
+      registers,
+    }),
+    websocketLatency: new Histogram({
+      name: 'agenthub_websocket_latency_seconds',
+      help: 'Time to handle a socket.io event, by event name.',
+      labelNames: ['event'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+      registers,
+    }),
+    authAttempts: new Counter({
+      name: 'agenthub_auth_attempts_total',
+      help: 'Authentication attempts by kind (login, token_exchange, refresh, device) and result.',
+      labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    samplesIngested: new Counter({
+      name: 'agenthub_metrics_samples_ingested_total',
+      help: 'Metric snapshots committed to the database.',
+      registers,
+    }),
+    ingestBatchRows: new Histogram({
+      name: 'agenthub_ingest_batch_rows',
+      help: 'Rows per group-commit flush of the ingestion buffer.',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    }),
+    ingestFlushDuration: new Histogram({
+      name: 'agenthub_ingest_flush_duration_seconds',
+      help: 'Duration of one ingestion buffer flush (multi-row insert and commit).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    ingestRejected: new Counter({
+      name: 'agenthub_ingest_rejected_total',
+      help: 'Rejected metric submissions by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    ingestClockSkew: new Histogram({
+      name: 'agenthub_ingest_clock_skew_seconds',
+      help: 'Absolute difference between the agent timestamp and the server receive time.',
+      buckets: [0.1, 1, 5, 30, 60, 300, 3600, 86400],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,60 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp, type App } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+
+export interface RunningServer extends App {
+  database: Database;
+  url: string;
+  /** Stops accepting, finishes in-flight work, closes sockets and the database. */
+  close(): Promise<void>;
+}
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir + '/pglite',
+    poolMax: config.DATABASE_POOL_MAX,
+  });
+}
+
+/** Opens the database, migrates, builds the app and listens. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    if (config.MIGRATE_ON_START) await runMigrations(database);
+    const built = await buildApp({ config, database });
+    for (const note of config.notes) built.app.log.warn(note);
+    await built.app.listen({ host: config.HOST, port: config.PORT });
+    const address = built.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      ...built,
+      database,
+      url,
+      close: () =>
+        (closing ??= (async () => {
+          await built.app.close();
+          await database.close();
+        })()),
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Runs until SIGTERM/SIGINT, then shuts down gracefully within SHUTDOWN_TIMEOUT_MS. */
+export async function runServer(config: Config): Promise<RunningServer> {
+  const server = await startServer(config);
+  server.app.log.info({ url: server.url, database: server.database.kind }, `AgentHub listening on ${server.url}`);
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+    if (err) server.app.log.error({ err }, 'shutting down after an error');
+    else server.app.log.info({ signal }, 'shutting down');
+    await server.close();
+  });
+  return server;
+}
