@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
@@ -12,7 +12,7 @@ import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerHttpMetrics } from './http/prometheus.js';
 import { registerRateLimit } from './http/rate-limit.js';
-import type { AppInstance } from './http/route-module.js';
+import type { AppInstance, RouteModule } from './http/route-module.js';
 import { routeModules } from './http/routes.js';
 import { registerSecurity } from './http/security.js';
 
@@ -21,6 +21,8 @@ export interface BuildAppOptions {
   database: Database;
   /** Log destination (tests capture it to prove secrets are never logged). */
   logStream?: DestinationStream;
+  /** Extra route modules (tests use this to exercise failure paths). */
+  extraRoutes?: RouteModule[];
 }
 
 export interface App {
@@ -74,7 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   registerErrorHandler(app);
   registerHttpMetrics(app, ctx);
 
-  for (const routes of routeModules) await routes(app, ctx);
+  for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
 
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();

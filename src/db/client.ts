@@ -18,6 +18,8 @@ export interface Database {
   close(): Promise<void>;
   /** True once close() has been called. */
   readonly closed: boolean;
+  /** The embedded instance, for data-dir dumps (backups, test snapshots). */
+  pglite?: PGlite;
 }
 
 export interface OpenDatabaseOptions {
@@ -70,6 +72,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   return {
     db,
     kind: 'pglite',
+    pglite: client,
     exec: async (sql) => {
       await client.exec(sql);
     },

@@ -45,7 +45,7 @@ function toEnvelope(error: FastifyError): { status: number; body: Envelope; head
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues: { instancePath: string; message?: string }[] = error.validation;
+    const issues = error.validation as unknown as { instancePath: string; message?: string }[];
     const details = issues.map((v) => ({
       path: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
       message: v.message ?? 'invalid',
