@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { migrateCommand } from './migrate.command.js';
@@ -34,3 +36,16 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 export { loadConfig };
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+// Run when executed directly (`tsx src/cli/main.ts`, i.e. `npm run dev`); bin/agenthub.js imports it instead.
+if (isEntryPoint()) await main(process.argv);
