@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
+import { registerAuthGuard } from './http/auth-guard.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -32,7 +33,7 @@ export interface App {
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 // Routes registered by ecosystem plugins that cannot carry our auth config.
-const PLUGIN_ROUTE_PREFIXES = ['/docs'];
+const PLUGIN_ROUTE_PREFIXES = ['/docs', '/static/'];
 
 /** Builds the whole app without listening: the entry point and every test call this. */
 export async function buildApp(options: BuildAppOptions): Promise<App> {
@@ -75,6 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await registerOpenApi(app, config);
   registerErrorHandler(app);
   registerHttpMetrics(app, ctx);
+  registerAuthGuard(app, ctx);
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
 

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { AppEventBus } from './lib/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createServices, type Services } from './services.js';
 
 /**
  * The one dependency object: built here, handed to every route module and
@@ -12,6 +14,8 @@ export interface AppContext {
   database: Database;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  events: AppEventBus;
+  services: Services;
   /** Times a named database operation into agenthub_db_query_duration_seconds. */
   timed<T>(operation: string, work: () => Promise<T>): Promise<T>;
   /** Work to run when the app closes (flush buffers, stop jobs), in registration order. */
@@ -21,10 +25,20 @@ export interface AppContext {
 
 export function createContext(options: { config: Config; database: Database; log: FastifyBaseLogger }): AppContext {
   const metrics = createMetrics();
+  const events = new AppEventBus();
+  const services = createServices({
+    config: options.config,
+    db: options.database.db,
+    log: options.log,
+    events,
+    metrics,
+  });
   const closeTasks: (() => Promise<void> | void)[] = [];
   return {
     ...options,
     metrics,
+    events,
+    services,
     async timed(operation, work) {
       const end = metrics.dbQueryDuration.startTimer({ operation });
       try {

@@ -30,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const address = built.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
+    await announceFirstRun(built);
     let closing: Promise<void> | undefined;
     return {
       ...built,
@@ -45,6 +46,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await database.close();
     throw error;
   }
+}
+
+/**
+ * With no users yet, print one line with a one-time link that creates the
+ * first admin, so a fresh `npm start` leads a person straight in. It is shown
+ * on stdout only, never in the structured log.
+ */
+async function announceFirstRun({ ctx }: App): Promise<void> {
+  const link = await ctx.services.sessions.issueBootstrapLink();
+  if (!link) return;
+  process.stdout.write(
+    `\nFirst run: open ${link.url} to create the administrator (one-time link, valid until ${link.expiresAt.toISOString()}).\n\n`,
+  );
 }
 
 /** Runs until SIGTERM/SIGINT, then shuts down gracefully within SHUTDOWN_TIMEOUT_MS. */

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
 
 interface Envelope {
@@ -50,6 +51,15 @@ function toEnvelope(error: FastifyError): { status: number; body: Envelope; head
       path: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].filter(Boolean).join('.'),
       message: v.message ?? 'invalid',
     }));
+    return {
+      status: 400,
+      body: { error: 'invalid_request', message: 'The request is invalid.', details },
+      headers: {},
+    };
+  }
+  if (error instanceof ZodError) {
+    // Schemas parsed inside a handler (e.g. a body whose shape depends on state).
+    const details = error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
     return {
       status: 400,
       body: { error: 'invalid_request', message: 'The request is invalid.', details },

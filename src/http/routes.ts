@@ -1,5 +1,21 @@
-import type { RouteModule } from './route-module.js';
+import { agentsRoutes } from '../modules/agents/agents.routes.js';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
+import { credentialsRoutes } from '../modules/credentials/credentials.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { sessionsRoutes } from '../modules/sessions/sessions.routes.js';
+import { teamsRoutes } from '../modules/teams/teams.routes.js';
+import { usersRoutes } from '../modules/users/users.routes.js';
+import { webRoutes } from '../web/web.routes.js';
+import type { RouteModule } from './route-module.js';
 
 /** Every route module of the app, in one list: the whole API at a glance. */
-export const routeModules: RouteModule[] = [healthRoutes];
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  sessionsRoutes,
+  usersRoutes,
+  teamsRoutes,
+  agentsRoutes,
+  credentialsRoutes,
+  auditRoutes,
+  webRoutes,
+];

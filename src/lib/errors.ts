@@ -35,6 +35,16 @@ export const unauthorized = createErrorFactory({
 });
 export const forbidden = createErrorFactory({ code: 'forbidden', statusCode: 403, message: 'You may not do that.' });
 export const notFound = createErrorFactory({ code: 'not_found', statusCode: 404, message: 'Not found.' });
+export const crossOrigin = createErrorFactory({
+  code: 'cross_origin',
+  statusCode: 403,
+  message: 'Cross-origin request refused.',
+});
+export const csrfFailed = createErrorFactory({
+  code: 'csrf_failed',
+  statusCode: 403,
+  message: 'The form has expired or did not come from this site; reload the page and try again.',
+});
 export const conflict = createErrorFactory({
   code: 'conflict',
   statusCode: 409,

@@ -1,0 +1,149 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError, crossOrigin, forbidden, unauthorized } from '../lib/errors.js';
+import type { Actor } from '../modules/auth/actor.js';
+import { verifyCsrf } from './csrf.js';
+import type { AuthKind } from './route-module.js';
+import { allowedOrigins } from './security.js';
+import { readSessionCookie } from './session-cookie.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller, set by the auth guard from the route's declared auth kinds. */
+    actor: Actor | undefined;
+    /** True when the actor came from the session cookie (state changes then need a same-origin proof). */
+    cookieAuthenticated: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Form posts check a CSRF token unless a route opts out (machine endpoints such as /oauth/token). */
+    csrf?: boolean;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function isFormPost(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'] ?? '';
+  return type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data');
+}
+
+/**
+ * The one place where credentials become an actor. Every route declares the
+ * kinds it accepts (config.auth); a credential of another kind is ignored on
+ * public routes and refused elsewhere.
+ */
+export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
+  const origins = new Set(allowedOrigins(ctx.config));
+  app.decorateRequest('actor', undefined);
+  app.decorateRequest('cookieAuthenticated', false);
+
+  app.addHook('onRequest', async (request) => {
+    const allowed = request.routeOptions.config.auth;
+    if (!allowed) return; // unmatched routes and plugin-served docs
+    request.actor = await resolveActor(request, allowed);
+    if (!request.actor) {
+      if (allowed.includes('anon')) return;
+      throw unauthorized();
+    }
+    ensureKindAllowed(request.actor, allowed);
+    if (request.cookieAuthenticated && !SAFE_METHODS.has(request.method)) ensureSameOrigin(request, origins);
+  });
+
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (SAFE_METHODS.has(request.method) || request.routeOptions.config.csrf === false || !isFormPost(request)) {
+      done();
+      return;
+    }
+    try {
+      ensureSameOrigin(request, origins);
+      verifyCsrf(request, ctx.config);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  async function resolveActor(request: FastifyRequest, allowed: AuthKind[]): Promise<Actor | undefined> {
+    const header = request.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const acceptsAgent = allowed.includes('agent');
+    const acceptsApiToken = allowed.includes('api-token');
+    if (bearer && (acceptsAgent || acceptsApiToken)) {
+      if (bearer.startsWith('agt_')) {
+        if (!acceptsApiToken)
+          throw unauthorized('API tokens are exchanged at POST /api/v1/sessions for an access token.');
+        const { credential, agent } = await ctx.services.credentials.authenticateApiToken(bearer, request.ip);
+        return { kind: 'api-token', agent: toIdentity(agent), credentialId: credential.id, scopes: credential.scopes };
+      }
+      if (!acceptsAgent) throw unauthorized('This endpoint takes an API token.');
+      const result = await ctx.services.credentials.authenticateAccessToken(bearer);
+      if (!result.ok)
+        throw new AppError(
+          result.reason,
+          401,
+          result.reason === 'token_expired'
+            ? 'The access token has expired.'
+            : 'The access token is invalid or revoked.',
+        );
+      return result.actor;
+    }
+    if (header && !allowed.includes('anon')) throw unauthorized('This endpoint does not take a bearer token.');
+    const cookie = readSessionCookie(request, ctx.config);
+    if (!cookie) return undefined;
+    const session = await ctx.services.sessions.resolve(cookie);
+    if (!session) return undefined;
+    request.cookieAuthenticated = true;
+    const teams = await ctx.services.teams.membershipsOf(session.user.id);
+    const { id, email, name, role, plan } = session.user;
+    return { kind: 'user', user: { id, email, name, role, plan }, sessionId: session.sessionId, teams };
+  }
+}
+
+function toIdentity(agent: {
+  id: string;
+  name: string;
+  ownerId: string;
+  teamId: string | null;
+  serverId: string | null;
+  role: 'admin' | 'agent';
+}) {
+  return {
+    id: agent.id,
+    name: agent.name,
+    ownerId: agent.ownerId,
+    teamId: agent.teamId,
+    serverId: agent.serverId,
+    role: agent.role,
+  };
+}
+
+function ensureKindAllowed(actor: Actor, allowed: AuthKind[]): void {
+  if (actor.kind !== 'user') {
+    if (allowed.includes(actor.kind) || allowed.includes('anon')) return;
+    throw unauthorized();
+  }
+  if (allowed.includes('user') || allowed.includes('anon')) return;
+  if (allowed.includes('admin')) {
+    if (actor.user.role === 'admin') return;
+    throw forbidden('Administrators only.');
+  }
+  throw unauthorized('This endpoint is for agents.');
+}
+
+/** Cookie-authenticated state changes must come from our own pages (Origin, else Referer). */
+function ensureSameOrigin(request: FastifyRequest, origins: Set<string>): void {
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    if (origins.has(origin)) return;
+    throw crossOrigin();
+  }
+  const referer = request.headers.referer;
+  if (referer) {
+    try {
+      if (origins.has(new URL(referer).origin)) return;
+    } catch {
+      // malformed Referer: refused below
+    }
+  }
+  throw crossOrigin();
+}

@@ -1,0 +1,152 @@
+import type { Config } from '../../config.js';
+import type { AgentRow } from '../../db/schema/index.js';
+import type { AppEventBus } from '../../lib/events.js';
+import type { Actor, UserActor } from '../auth/actor.js';
+import { ensure } from '../auth/policy.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { agentResource, type CredentialsService } from '../credentials/credentials.service.js';
+import type { TeamsRepository } from '../teams/teams.repository.js';
+import type { UsersService } from '../users/users.service.js';
+import type { AgentsRepository } from './agents.repository.js';
+import { agentNotActive, agentNotFound, ownerNotFound, serverIdConflict } from './agents.errors.js';
+
+interface Deps {
+  config: Config;
+  repository: AgentsRepository;
+  credentials: CredentialsService;
+  users: UsersService;
+  teams: TeamsRepository;
+  audit: AuditService;
+  events: AppEventBus;
+}
+
+export interface AgentContext {
+  actor: Actor;
+  ip?: string;
+}
+
+export interface CreateAgentInput {
+  name: string;
+  displayName?: string | undefined;
+  role?: 'admin' | 'agent' | undefined;
+  serverId?: string | undefined;
+  ownerId?: string | undefined;
+  teamId?: string | undefined;
+}
+
+export function createAgentsService({ config, repository, credentials, users, teams, audit, events }: Deps) {
+  /** Loads an agent the actor may act on; 404 for agents it may not see. */
+  async function load(id: string, actor: Actor, action: 'read' | 'manage' = 'read'): Promise<AgentRow> {
+    const agent = await repository.findById(id);
+    if (!agent) throw agentNotFound();
+    ensure(actor, action, agentResource(agent));
+    return agent;
+  }
+
+  async function endAgent(agent: AgentRow, status: 'inactive' | 'revoked' | 'replaced', { actor, ip }: AgentContext) {
+    const updated = await repository.setStatus(agent.id, status, new Date());
+    await credentials.revokeAllForAgent(agent.id, status, { actor, ...(ip ? { ip } : {}) });
+    events.emit('agent.revoked', { agentId: agent.id, reason: status });
+    await audit.record({
+      type: `agent.${status === 'inactive' ? 'deactivated' : status}`,
+      actor,
+      subjectType: 'agent',
+      subjectId: agent.id,
+      ip,
+    });
+    return updated ?? agent;
+  }
+
+  return {
+    load,
+
+    isOnline: (agent: AgentRow, now = Date.now()) =>
+      agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < config.AGENT_OFFLINE_AFTER * 1000,
+
+    /** Admin-created identity (AgentHub style), no device flow. */
+    async create(input: CreateAgentInput, { actor, ip }: { actor: UserActor; ip?: string }) {
+      const ownerId = input.ownerId ?? actor.user.id;
+      if (input.ownerId) await users.get(input.ownerId).catch(() => Promise.reject(ownerNotFound()));
+      if (input.teamId && !(await teams.findById(input.teamId))) throw ownerNotFound();
+      if (input.serverId) {
+        const existing = await repository.findActiveByServerId(ownerId, input.serverId);
+        if (existing) throw serverIdConflict(input.serverId, existing.id);
+      }
+      const agent = await repository.insert({
+        ownerId,
+        teamId: input.teamId ?? null,
+        name: input.name,
+        displayName: input.displayName ?? null,
+        serverId: input.serverId ?? null,
+        role: input.role ?? 'agent',
+        approvedAt: new Date(),
+      });
+      if (!agent) throw serverIdConflict(input.serverId ?? '', '');
+      await audit.record({
+        type: 'agent.created',
+        actor,
+        subjectType: 'agent',
+        subjectId: agent.id,
+        ip,
+        payload: { name: agent.name, server_id: agent.serverId, owner_id: ownerId },
+      });
+      return { agent };
+    },
+
+    async list(actor: UserActor) {
+      const scope =
+        actor.user.role === 'admin'
+          ? ({ all: true } as const)
+          : { userId: actor.user.id, teamIds: [...actor.teams.keys()] };
+      return { agents: await repository.listVisible(scope) };
+    },
+
+    get: async (id: string, actor: Actor) => ({ agent: await load(id, actor) }),
+
+    async deactivate(id: string, context: AgentContext) {
+      const agent = await load(id, context.actor, 'manage');
+      if (agent.status !== 'approved') throw agentNotActive();
+      return { agent: await endAgent(agent, 'inactive', context) };
+    },
+
+    /** Frees a server_id for a new link: the active agent with it becomes `replaced`. */
+    async replace(serverId: string, context: { actor: UserActor; ip?: string }) {
+      const agent = await repository.findActiveByServerId(context.actor.user.id, serverId);
+      if (!agent) throw agentNotFound('No active agent with that server_id.');
+      return { agent: await endAgent(agent, 'replaced', context) };
+    },
+
+    async issueToken(
+      id: string,
+      input: { expiresAt?: Date | undefined; scopes?: string[] | undefined },
+      context: AgentContext,
+    ) {
+      const agent = await load(id, context.actor, 'manage');
+      if (agent.status !== 'approved') throw agentNotActive();
+      return credentials.issueApiToken(agent, input, context);
+    },
+
+    async listTokens(id: string, actor: Actor) {
+      const agent = await load(id, actor, 'manage');
+      return { tokens: await credentials.listForAgent(agent.id) };
+    },
+
+    /** Revokes every credential of the agent and returns one new API token, once. */
+    async regenerateToken(id: string, context: AgentContext) {
+      const agent = await load(id, context.actor, 'manage');
+      if (agent.status !== 'approved') throw agentNotActive();
+      await credentials.revokeAllForAgent(agent.id, 'regenerated', context);
+      events.emit('agent.revoked', { agentId: agent.id, reason: 'regenerated' });
+      await audit.record({
+        type: 'agent.token_regenerated',
+        actor: context.actor,
+        subjectType: 'agent',
+        subjectId: agent.id,
+        ip: context.ip,
+      });
+      return credentials.issueApiToken(agent, {}, context);
+    },
+  };
+}
+
+export type AgentsService = ReturnType<typeof createAgentsService>;

@@ -1,0 +1,50 @@
+import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { auditEvents, type AuditEventRow } from '../../db/schema/index.js';
+
+export type NewAuditEvent = typeof auditEvents.$inferInsert;
+
+export interface AuditQuery {
+  type?: string | undefined;
+  actorId?: string | undefined;
+  subjectType?: string | undefined;
+  subjectId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Keyset cursor: events strictly older than this (created_at, id). */
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+export function createAuditRepository({ db }: { db: Db }) {
+  return {
+    async insert(event: NewAuditEvent): Promise<void> {
+      await db.insert(auditEvents).values(event);
+    },
+
+    async list(query: AuditQuery): Promise<AuditEventRow[]> {
+      const filters: (SQL | undefined)[] = [
+        query.type ? eq(auditEvents.type, query.type) : undefined,
+        query.actorId ? eq(auditEvents.actorId, query.actorId) : undefined,
+        query.subjectType ? eq(auditEvents.subjectType, query.subjectType) : undefined,
+        query.subjectId ? eq(auditEvents.subjectId, query.subjectId) : undefined,
+        query.from ? gte(auditEvents.createdAt, query.from) : undefined,
+        query.to ? lte(auditEvents.createdAt, query.to) : undefined,
+        query.before
+          ? or(
+              lt(auditEvents.createdAt, query.before.createdAt),
+              and(eq(auditEvents.createdAt, query.before.createdAt), lt(auditEvents.id, query.before.id)),
+            )
+          : undefined,
+      ];
+      return db
+        .select()
+        .from(auditEvents)
+        .where(and(...filters))
+        .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+        .limit(query.limit);
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import jwt, { type JwtPayload } from 'jsonwebtoken';
+import type { Config } from '../../config.js';
+import type { AgentIdentity } from './actor.js';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  sub: string;
+  owner: string;
+  team: string | null;
+  server_id: string | null;
+  role: 'admin' | 'agent';
+  name: string;
+  scope: string;
+  cid: string;
+  jti: string;
+  exp: number;
+  iat: number;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+export type AccessTokenFailure = 'token_expired' | 'unauthorized';
+
+/** Signs and verifies the 15-minute HS256 access JWTs (RFC 9068 style: typ at+jwt). */
+export function createAccessTokens(config: Config) {
+  const verifyKeys = [config.jwtSecret, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])];
+
+  function issue(agent: AgentIdentity, credentialId: string, scopes: string[]): IssuedAccessToken {
+    const expiresIn = config.ACCESS_TOKEN_TTL;
+    const claims = {
+      owner: agent.ownerId,
+      team: agent.teamId,
+      server_id: agent.serverId,
+      role: agent.role,
+      name: agent.name,
+      scope: scopes.join(' '),
+      cid: credentialId,
+    };
+    const token = jwt.sign(claims, config.jwtSecret, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE },
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      subject: agent.id,
+      expiresIn,
+      jwtid: randomUUID(),
+    });
+    return { token, expiresIn, expiresAt: new Date(Date.now() + expiresIn * 1000) };
+  }
+
+  /** Pins the algorithm, issuer, audience and typ; tries the previous key during a rotation. */
+  function verify(token: string): { ok: true; claims: AccessClaims } | { ok: false; reason: AccessTokenFailure } {
+    for (const key of verifyKeys) {
+      try {
+        const decoded = jwt.verify(token, key, {
+          algorithms: ['HS256'],
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          complete: true,
+        });
+        if (decoded.header.typ !== ACCESS_TOKEN_TYPE) return { ok: false, reason: 'unauthorized' };
+        const claims = decoded.payload as JwtPayload;
+        if (!isAccessClaims(claims)) return { ok: false, reason: 'unauthorized' };
+        return { ok: true, claims };
+      } catch (error) {
+        if (error instanceof jwt.TokenExpiredError) return { ok: false, reason: 'token_expired' };
+        if (error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature') continue;
+        return { ok: false, reason: 'unauthorized' };
+      }
+    }
+    return { ok: false, reason: 'unauthorized' };
+  }
+
+  return { issue, verify };
+}
+
+function isAccessClaims(p: JwtPayload): p is AccessClaims & JwtPayload {
+  return (
+    typeof p.sub === 'string' &&
+    typeof p['owner'] === 'string' &&
+    typeof p['cid'] === 'string' &&
+    typeof p.jti === 'string' &&
+    typeof p.exp === 'number' &&
+    (p['role'] === 'admin' || p['role'] === 'agent')
+  );
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>;

@@ -1,0 +1,60 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { agents, credentials, type CredentialRow } from '../../db/schema/index.js';
+
+export type NewCredential = typeof credentials.$inferInsert;
+
+export function createCredentialsRepository({ db }: { db: Db }) {
+  return {
+    insert: async (row: NewCredential): Promise<CredentialRow | undefined> =>
+      (await db.insert(credentials).values(row).returning())[0],
+
+    /** A credential with its agent, by its public prefix. */
+    findByPrefix: async (prefix: string) =>
+      (
+        await db
+          .select({ credential: credentials, agent: agents })
+          .from(credentials)
+          .innerJoin(agents, eq(agents.id, credentials.agentId))
+          .where(eq(credentials.prefix, prefix))
+      )[0],
+
+    /** What an access token's validity depends on: its credential and its agent. */
+    findStatus: async (credentialId: string) =>
+      (
+        await db
+          .select({
+            agentId: credentials.agentId,
+            revokedAt: credentials.revokedAt,
+            revokedReason: credentials.revokedReason,
+            agentStatus: agents.status,
+          })
+          .from(credentials)
+          .innerJoin(agents, eq(agents.id, credentials.agentId))
+          .where(eq(credentials.id, credentialId))
+      )[0],
+
+    listForAgent: (agentId: string) =>
+      db.select().from(credentials).where(eq(credentials.agentId, agentId)).orderBy(desc(credentials.createdAt)),
+
+    touch: (id: string, now: Date) => db.update(credentials).set({ lastUsedAt: now }).where(eq(credentials.id, id)),
+
+    revoke: async (id: string, reason: string, now: Date) =>
+      (
+        await db
+          .update(credentials)
+          .set({ revokedAt: now, revokedReason: reason })
+          .where(and(eq(credentials.id, id), isNull(credentials.revokedAt)))
+          .returning({ id: credentials.id })
+      ).length > 0,
+
+    revokeAllForAgent: async (agentId: string, reason: string, now: Date) =>
+      db
+        .update(credentials)
+        .set({ revokedAt: now, revokedReason: reason })
+        .where(and(eq(credentials.agentId, agentId), isNull(credentials.revokedAt)))
+        .returning({ id: credentials.id }),
+  };
+}
+
+export type CredentialsRepository = ReturnType<typeof createCredentialsRepository>;

@@ -1,0 +1,202 @@
+import type { AgentRow, CredentialRow } from '../../db/schema/index.js';
+import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
+import { hashSecret, verifySecret } from '../../lib/crypto.js';
+import type { AppEventBus } from '../../lib/events.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AccessTokens, AccessTokenFailure } from '../auth/access-tokens.js';
+import type { Actor, AgentActor, AgentIdentity } from '../auth/actor.js';
+import { ensure } from '../auth/policy.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { tooManyAttempts } from '../sessions/sessions.errors.js';
+import { generateApiToken, parseApiToken } from './api-token-format.js';
+import type { CredentialsRepository } from './credentials.repository.js';
+import { invalidToken, tokenNotFound } from './credentials.errors.js';
+
+/** A revocation reaches every instance within this time (cached validity checks expire). */
+export const REVOCATION_CACHE_MS = 1000;
+
+interface Deps {
+  repository: CredentialsRepository;
+  accessTokens: AccessTokens;
+  audit: AuditService;
+  events: AppEventBus;
+  metrics: Metrics;
+}
+
+export function toAgentIdentity(agent: AgentRow): AgentIdentity {
+  return {
+    id: agent.id,
+    name: agent.name,
+    ownerId: agent.ownerId,
+    teamId: agent.teamId,
+    serverId: agent.serverId,
+    role: agent.role,
+  };
+}
+
+export function agentResource(agent: Pick<AgentRow, 'id' | 'ownerId' | 'teamId'>) {
+  return { type: 'agent' as const, id: agent.id, ownerId: agent.ownerId, teamId: agent.teamId };
+}
+
+export function createCredentialsService({ repository, accessTokens, audit, events, metrics }: Deps) {
+  const failuresByPrefix = createAttemptLimiter({ max: 10, windowMs: 15 * 60 * 1000 });
+  const failuresByIp = createAttemptLimiter({ max: 30, windowMs: 15 * 60 * 1000 });
+  const activeCache = new Map<string, { active: boolean; at: number }>();
+
+  events.on('credential.revoked', ({ credentialId }) => activeCache.delete(credentialId));
+  events.on('agent.revoked', () => activeCache.clear());
+
+  /** Rotated refresh tokens keep their access tokens valid; any other revocation ends them. */
+  async function isActive(credentialId: string): Promise<boolean> {
+    const cached = activeCache.get(credentialId);
+    if (cached && Date.now() - cached.at < REVOCATION_CACHE_MS) return cached.active;
+    const status = await repository.findStatus(credentialId);
+    const active =
+      !!status &&
+      status.agentStatus === 'approved' &&
+      (status.revokedAt === null || status.revokedReason === 'rotated');
+    if (activeCache.size > 50_000) activeCache.clear();
+    activeCache.set(credentialId, { active, at: Date.now() });
+    return active;
+  }
+
+  async function authenticateAccessToken(
+    token: string,
+  ): Promise<{ ok: true; actor: AgentActor } | { ok: false; reason: AccessTokenFailure }> {
+    const result = accessTokens.verify(token);
+    if (!result.ok) return result;
+    const c = result.claims;
+    if (!(await isActive(c.cid))) return { ok: false, reason: 'unauthorized' };
+    return {
+      ok: true,
+      actor: {
+        kind: 'agent',
+        agent: { id: c.sub, name: c.name, ownerId: c.owner, teamId: c.team, serverId: c.server_id, role: c.role },
+        credentialId: c.cid,
+        scopes: c.scope ? c.scope.split(' ') : [],
+        expiresAt: c.exp,
+      },
+    };
+  }
+
+  /** Checks an `agt_` API token (argon2id). Unknown prefixes answer at once without hashing. */
+  async function authenticateApiToken(token: string, ip: string) {
+    const parsed = parseApiToken(token);
+    if (!parsed) throw invalidToken();
+    if (failuresByPrefix.blocked(parsed.prefix)) throw tooManyAttempts(failuresByPrefix.retryAfter(parsed.prefix));
+    if (failuresByIp.blocked(ip)) throw tooManyAttempts(failuresByIp.retryAfter(ip));
+    const found = await repository.findByPrefix(parsed.prefix);
+    if (!found || found.credential.kind !== 'api') {
+      failuresByIp.hit(ip);
+      throw invalidToken();
+    }
+    const { credential, agent } = found;
+    const usable =
+      credential.revokedAt === null &&
+      (credential.expiresAt === null || credential.expiresAt > new Date()) &&
+      agent.status === 'approved';
+    if (!(await verifySecret(credential.secretHash, parsed.secret)) || !usable) {
+      failuresByPrefix.hit(parsed.prefix);
+      failuresByIp.hit(ip);
+      metrics.authAttempts.inc({ kind: 'token_exchange', result: 'failure' });
+      await audit.record({
+        type: 'token.exchange_failed',
+        actorType: 'anon',
+        actorId: null,
+        subjectType: 'credential',
+        subjectId: credential.id,
+        ip,
+        payload: { prefix: credential.prefix, agent_id: agent.id, reason: usable ? 'bad_secret' : 'not_usable' },
+      });
+      throw invalidToken();
+    }
+    await repository.touch(credential.id, new Date());
+    return { credential, agent };
+  }
+
+  return {
+    isActive,
+    authenticateAccessToken,
+    authenticateApiToken,
+
+    /** POST /api/v1/sessions: an authenticated API token buys a 15-minute access JWT. */
+    issueAccessToken(actor: Extract<Actor, { kind: 'api-token' }>, ip: string) {
+      const issued = accessTokens.issue(actor.agent, actor.credentialId, actor.scopes);
+      metrics.authAttempts.inc({ kind: 'token_exchange', result: 'success' });
+      audit.recordInBackground({
+        type: 'token.exchanged',
+        actorType: 'agent',
+        actorId: actor.agent.id,
+        subjectType: 'credential',
+        subjectId: actor.credentialId,
+        ip,
+      });
+      return issued;
+    },
+
+    /** Issues an API token for an agent; the plaintext is returned once and never stored. */
+    async issueApiToken(
+      agent: AgentRow,
+      input: { expiresAt?: Date | undefined; scopes?: string[] | undefined },
+      context: { actor?: Actor; ip?: string },
+    ) {
+      const { token, prefix, secret } = generateApiToken();
+      const row = await repository.insert({
+        agentId: agent.id,
+        kind: 'api',
+        prefix,
+        secretHash: await hashSecret(secret),
+        scopes: input.scopes ?? [],
+        expiresAt: input.expiresAt ?? null,
+      });
+      if (!row) throw new Error('credential insert returned nothing');
+      await audit.record({
+        type: 'token.issued',
+        actor: context.actor,
+        subjectType: 'agent',
+        subjectId: agent.id,
+        ip: context.ip,
+        payload: { prefix, credential_id: row.id },
+      });
+      return { token, credential: row };
+    },
+
+    listForAgent: (agentId: string) => repository.listForAgent(agentId),
+
+    /** DELETE /api/v1/tokens/:prefix — 404 unless the caller may manage the token's agent. */
+    async revokeByPrefix(prefix: string, context: { actor: Actor; ip?: string }) {
+      const found = await repository.findByPrefix(prefix);
+      if (!found) throw tokenNotFound();
+      ensure(context.actor, 'manage', agentResource(found.agent));
+      await revokeCredential(found.credential, 'revoked', context);
+    },
+
+    async revokeAllForAgent(agentId: string, reason: string, context: { actor?: Actor; ip?: string }) {
+      const revoked = await repository.revokeAllForAgent(agentId, reason, new Date());
+      for (const { id } of revoked) events.emit('credential.revoked', { credentialId: id });
+      await audit.record({
+        type: 'token.revoked',
+        actor: context.actor,
+        subjectType: 'agent',
+        subjectId: agentId,
+        ip: context.ip,
+        payload: { reason, count: revoked.length },
+      });
+    },
+  };
+
+  async function revokeCredential(credential: CredentialRow, reason: string, context: { actor?: Actor; ip?: string }) {
+    await repository.revoke(credential.id, reason, new Date());
+    events.emit('credential.revoked', { credentialId: credential.id });
+    await audit.record({
+      type: 'token.revoked',
+      actor: context.actor,
+      subjectType: 'agent',
+      subjectId: credential.agentId,
+      ip: context.ip,
+      payload: { prefix: credential.prefix, reason },
+    });
+  }
+}
+
+export type CredentialsService = ReturnType<typeof createCredentialsService>;

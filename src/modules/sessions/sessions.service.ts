@@ -1,0 +1,214 @@
+import type { Config } from '../../config.js';
+import type { UserRow } from '../../db/schema/index.js';
+import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
+import { hashSecret, randomToken, sha256, verifySecret } from '../../lib/crypto.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { SessionsRepository } from './sessions.repository.js';
+import { invalidCredentials, invalidOrExpiredLink, tooManyAttempts } from './sessions.errors.js';
+
+const SESSION_TTL_MS = 24 * 3600 * 1000;
+const LOGIN_LINK_TTL_MS = 5 * 60 * 1000;
+const BOOTSTRAP_LINK_TTL_MS = 60 * 60 * 1000;
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
+
+interface Deps {
+  config: Config;
+  repository: SessionsRepository;
+  users: UsersService;
+  audit: AuditService;
+}
+
+export interface NewSession {
+  user: UserRow;
+  /** The cookie value: shown to the browser once, stored only as a hash. */
+  token: string;
+  expiresAt: Date;
+}
+
+export interface ClientInfo {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export function createSessionsService({ config, repository, users, audit }: Deps) {
+  // Per account: 5 failures per 15 minutes. Per IP limits are route rate limits.
+  const accountFailures = createAttemptLimiter({ max: 5, windowMs: 15 * 60 * 1000 });
+  // Unknown emails still pay one argon2 verification, so timing does not reveal which emails exist.
+  const dummyHash = hashSecret(randomToken());
+
+  async function startSession(user: UserRow, client: ClientInfo): Promise<NewSession> {
+    const token = randomToken(32);
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await repository.insertSession({
+      userId: user.id,
+      tokenHash: sha256(token),
+      expiresAt,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent?.slice(0, 300) ?? null,
+    });
+    return { user, token, expiresAt };
+  }
+
+  async function login(input: { email: string; password: string } & ClientInfo): Promise<NewSession> {
+    const key = input.email.toLowerCase();
+    if (accountFailures.blocked(key)) throw tooManyAttempts(accountFailures.retryAfter(key));
+    const user = await users.findByEmail(key);
+    const valid = await verifySecret(user?.passwordHash ?? (await dummyHash), input.password);
+    if (!user || !user.passwordHash || !valid || user.disabledAt) {
+      accountFailures.hit(key);
+      await audit.record({
+        type: 'user.login_failed',
+        actorType: 'anon',
+        actorId: null,
+        subjectType: 'user',
+        subjectId: user?.id ?? null,
+        ip: input.ip,
+        payload: { reason: user ? (user.disabledAt ? 'disabled' : 'bad_password') : 'unknown_email' },
+      });
+      throw invalidCredentials();
+    }
+    accountFailures.reset(key);
+    const session = await startSession(user, input);
+    await audit.record({
+      type: 'user.login',
+      actorType: 'user',
+      actorId: user.id,
+      subjectType: 'user',
+      subjectId: user.id,
+      ip: input.ip,
+      payload: { method: 'password' },
+    });
+    return session;
+  }
+
+  /** The signed-in user behind a cookie value, or undefined. Refreshes last_seen_at now and then. */
+  async function resolve(token: string): Promise<{ user: UserRow; sessionId: string } | undefined> {
+    const now = new Date();
+    const row = await repository.findLiveSession(sha256(token), now);
+    if (!row || row.user.disabledAt) return undefined;
+    if (now.getTime() - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS)
+      await repository.touchSession(row.session.id, now);
+    return { user: row.user, sessionId: row.session.id };
+  }
+
+  async function logout(sessionId: string, userId: string, ip?: string): Promise<void> {
+    await repository.revokeSession(sessionId, new Date());
+    await audit.record({
+      type: 'user.logout',
+      actorType: 'user',
+      actorId: userId,
+      subjectType: 'user',
+      subjectId: userId,
+      ip,
+    });
+  }
+
+  async function issueLoginLink(email: string, issuedBy: { actorId: string | null; ip?: string | undefined }) {
+    const user = await users.findByEmail(email);
+    if (!user || user.disabledAt) return undefined;
+    const token = randomToken(32);
+    const expiresAt = new Date(Date.now() + LOGIN_LINK_TTL_MS);
+    await repository.insertLoginToken({ userId: user.id, purpose: 'login', tokenHash: sha256(token), expiresAt });
+    await audit.record({
+      type: 'login_link.issued',
+      actorType: issuedBy.actorId ? 'user' : 'system',
+      actorId: issuedBy.actorId,
+      subjectType: 'user',
+      subjectId: user.id,
+      ip: issuedBy.ip,
+    });
+    return { url: `${config.publicUrl}/auth/token/${token}`, expiresAt };
+  }
+
+  /** First run: a one-time link that lets a person create the first admin. Only while there are no users. */
+  async function issueBootstrapLink() {
+    if ((await users.count()) > 0) return undefined;
+    const token = randomToken(32);
+    const expiresAt = new Date(Date.now() + BOOTSTRAP_LINK_TTL_MS);
+    await repository.insertLoginToken({ userId: null, purpose: 'bootstrap', tokenHash: sha256(token), expiresAt });
+    await audit.record({
+      type: 'login_link.issued',
+      actorType: 'system',
+      actorId: null,
+      payload: { purpose: 'bootstrap' },
+    });
+    return { url: `${config.publicUrl}/auth/token/${token}`, expiresAt };
+  }
+
+  /** What a link is for, without using it (GET shows a page; only POST signs in). */
+  async function inspectLink(token: string): Promise<'login' | 'bootstrap' | undefined> {
+    const row = await repository.findUsableLoginToken(sha256(token), new Date());
+    if (!row) return undefined;
+    if (row.purpose === 'bootstrap' && (await users.count()) > 0) return undefined;
+    return row.purpose;
+  }
+
+  async function consumeLoginLink(token: string, client: ClientInfo): Promise<NewSession> {
+    const row = await repository.findUsableLoginToken(sha256(token), new Date());
+    if (!row || row.purpose !== 'login' || !row.userId) throw invalidOrExpiredLink();
+    const { user } = await users.get(row.userId);
+    if (user.disabledAt || !(await repository.consumeLoginToken(sha256(token), new Date())))
+      throw invalidOrExpiredLink();
+    const session = await startSession(user, client);
+    await audit.record({
+      type: 'login_link.used',
+      actorType: 'user',
+      actorId: user.id,
+      subjectType: 'user',
+      subjectId: user.id,
+      ip: client.ip,
+    });
+    await audit.record({
+      type: 'user.login',
+      actorType: 'user',
+      actorId: user.id,
+      subjectType: 'user',
+      subjectId: user.id,
+      ip: client.ip,
+      payload: { method: 'magic_link' },
+    });
+    return session;
+  }
+
+  async function completeBootstrap(
+    token: string,
+    input: { email: string; name: string; password: string } & ClientInfo,
+  ): Promise<NewSession> {
+    if ((await inspectLink(token)) !== 'bootstrap' || !(await repository.consumeLoginToken(sha256(token), new Date())))
+      throw invalidOrExpiredLink();
+    const { user } = await users.create({
+      email: input.email,
+      name: input.name,
+      password: input.password,
+      role: 'admin',
+    });
+    await audit.record({
+      type: 'login_link.used',
+      actorType: 'user',
+      actorId: user.id,
+      subjectType: 'user',
+      subjectId: user.id,
+      ip: input.ip,
+      payload: { purpose: 'bootstrap' },
+    });
+    return startSession(user, input);
+  }
+
+  return {
+    login,
+    resolve,
+    logout,
+    issueLoginLink,
+    issueBootstrapLink,
+    inspectLink,
+    consumeLoginLink,
+    completeBootstrap,
+    revokeUserSessions: async (userId: string) => {
+      await repository.revokeUserSessions(userId, new Date());
+    },
+    purgeExpired: () => repository.purgeExpired(new Date()),
+  };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;

@@ -1,0 +1,104 @@
+import type { TeamRole } from '../../db/schema/index.js';
+import { createErrorFactory, forbidden, notFound } from '../../lib/errors.js';
+import type { Actor, UserActor } from '../auth/actor.js';
+import { ensure } from '../auth/policy.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { TeamsRepository } from './teams.repository.js';
+
+const ownerIsPermanent = createErrorFactory({
+  code: 'owner_is_permanent',
+  statusCode: 409,
+  message: 'The team owner cannot be removed or changed.',
+});
+
+interface Deps {
+  repository: TeamsRepository;
+  users: UsersService;
+  audit: AuditService;
+}
+
+export interface TeamContext {
+  actor: UserActor;
+  ip?: string;
+}
+
+export function createTeamsService({ repository, users, audit }: Deps) {
+  async function findVisible(actor: Actor, teamId: string) {
+    const team = await repository.findById(teamId);
+    if (!team) throw notFound('Team not found.');
+    ensure(actor, 'read', { type: 'team', id: team.id });
+    return team;
+  }
+
+  return {
+    membershipsOf: (userId: string) => repository.membershipsOf(userId),
+
+    async create(name: string, { actor, ip }: TeamContext) {
+      const team = await repository.create(name, actor.user.id);
+      await audit.record({
+        type: 'team.created',
+        actor,
+        subjectType: 'team',
+        subjectId: team.id,
+        ip,
+        payload: { name },
+      });
+      return { team, role: 'owner' as const };
+    },
+
+    list: async (actor: UserActor) => ({ teams: await repository.listForUser(actor.user.id) }),
+
+    async get(teamId: string, actor: Actor) {
+      const team = await findVisible(actor, teamId);
+      return { team, members: await repository.listMembers(team.id) };
+    },
+
+    async addMember(teamId: string, input: { email: string; role: TeamRole }, { actor, ip }: TeamContext) {
+      const team = await findVisible(actor, teamId);
+      ensure(actor, 'manage', { type: 'team', id: team.id });
+      const callerRole = actor.user.role === 'admin' ? 'owner' : actor.teams.get(team.id);
+      // Only owners (and server admins) hand out admin or owner rights.
+      if ((input.role === 'owner' || input.role === 'admin') && callerRole !== 'owner')
+        throw forbidden('Only the team owner can grant admin or owner.');
+      if (input.role === 'owner') throw ownerIsPermanent('A team has exactly one owner.');
+      const user = await users.findByEmail(input.email);
+      if (!user || user.disabledAt) throw notFound('No active user with that email.');
+      const existing = await repository.findMember(team.id, user.id);
+      if (existing?.role === 'owner') throw ownerIsPermanent();
+      await repository.upsertMember(team.id, user.id, input.role);
+      await audit.record({
+        type: 'team.member_added',
+        actor,
+        subjectType: 'team',
+        subjectId: team.id,
+        ip,
+        payload: { user_id: user.id, role: input.role },
+      });
+      return { member: { user_id: user.id, email: user.email, name: user.name, role: input.role } };
+    },
+
+    async removeMember(teamId: string, userId: string, { actor, ip }: TeamContext) {
+      const team = await findVisible(actor, teamId);
+      const member = await repository.findMember(team.id, userId);
+      const leavingSelf = userId === actor.user.id;
+      if (!leavingSelf) ensure(actor, 'manage', { type: 'team', id: team.id });
+      if (!member) throw notFound('Member not found.');
+      if (member.role === 'owner') throw ownerIsPermanent();
+      const callerRole = actor.user.role === 'admin' ? 'owner' : actor.teams.get(team.id);
+      if (!leavingSelf && member.role === 'admin' && callerRole !== 'owner')
+        throw forbidden('Only the team owner can remove an admin.');
+      await repository.removeMember(team.id, userId);
+      await audit.record({
+        type: 'team.member_removed',
+        actor,
+        subjectType: 'team',
+        subjectId: team.id,
+        ip,
+        payload: { user_id: userId },
+      });
+    },
+  };
+}
+
+export type TeamsService = ReturnType<typeof createTeamsService>;

@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { AppEventBus } from './lib/events.js';
+import { createAgentsRepository } from './modules/agents/agents.repository.js';
+import { createAgentsService } from './modules/agents/agents.service.js';
+import { createAuditRepository } from './modules/audit/audit.repository.js';
+import { createAuditService } from './modules/audit/audit.service.js';
+import { createAccessTokens } from './modules/auth/access-tokens.js';
+import { createCredentialsRepository } from './modules/credentials/credentials.repository.js';
+import { createCredentialsService } from './modules/credentials/credentials.service.js';
+import { createSessionsRepository } from './modules/sessions/sessions.repository.js';
+import { createSessionsService } from './modules/sessions/sessions.service.js';
+import { createTeamsRepository } from './modules/teams/teams.repository.js';
+import { createTeamsService } from './modules/teams/teams.service.js';
+import { createUsersRepository } from './modules/users/users.repository.js';
+import { createUsersService } from './modules/users/users.service.js';
+import type { Metrics } from './observability/metrics.js';
+
+interface Deps {
+  config: Config;
+  db: Db;
+  log: FastifyBaseLogger;
+  events: AppEventBus;
+  metrics: Metrics;
+}
+
+/** Every feature service, wired in one place from repositories over one database. */
+export function createServices({ config, db, log, events, metrics }: Deps) {
+  const audit = createAuditService({ repository: createAuditRepository({ db }), log });
+  const sessionsRepository = createSessionsRepository({ db });
+  const users = createUsersService({
+    repository: createUsersRepository({ db }),
+    audit,
+    revokeSessions: async (userId) => {
+      await sessionsRepository.revokeUserSessions(userId, new Date());
+    },
+  });
+  const sessions = createSessionsService({ config, repository: sessionsRepository, users, audit });
+  const teamsRepository = createTeamsRepository({ db });
+  const teams = createTeamsService({ repository: teamsRepository, users, audit });
+  const accessTokens = createAccessTokens(config);
+  const credentials = createCredentialsService({
+    repository: createCredentialsRepository({ db }),
+    accessTokens,
+    audit,
+    events,
+    metrics,
+  });
+  const agents = createAgentsService({
+    config,
+    repository: createAgentsRepository({ db }),
+    credentials,
+    users,
+    teams: teamsRepository,
+    audit,
+    events,
+  });
+  return { audit, users, sessions, teams, accessTokens, credentials, agents };
+}
+
+export type Services = ReturnType<typeof createServices>;

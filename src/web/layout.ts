@@ -1,0 +1,49 @@
+import type { UserIdentity } from '../modules/auth/actor.js';
+import { html, type SafeHtml } from './html.js';
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+  user?: UserIdentity | undefined;
+  /** CSRF token for the sign-out form in the header (present when signed in). */
+  csrf?: string | undefined;
+  /** Narrow centred card layout (sign-in, device approval). */
+  narrow?: boolean;
+  scripts?: string[];
+}
+
+export function layout({ title, body, user, csrf, narrow = false, scripts = [] }: PageOptions): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · AgentHub</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
+      </head>
+      <body>
+        <header class="topbar">
+          <a class="brand" href="/">AgentHub</a>
+          ${
+            user
+              ? html`<nav aria-label="Main">
+                  <a href="/dashboard">Dashboard</a>
+                  <a href="/link">Link a device</a>
+                  ${user.role === 'admin' ? html`<a href="/admin">Admin</a>` : ''}
+                  <form method="post" action="/logout" class="inline">
+                    <input type="hidden" name="_csrf" value="${csrf ?? ''}" />
+                    <button type="submit" class="link">Sign out ${user.name}</button>
+                  </form>
+                </nav>`
+              : ''
+          }
+        </header>
+        <main class="${narrow ? 'narrow' : 'wide'}">${body}</main>
+      </body>
+    </html>`.value;
+}
+
+export function errorText(message: string | undefined): SafeHtml {
+  return message ? html`<p class="alert" role="alert">${message}</p>` : html``;
+}
