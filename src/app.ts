@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
 import { registerAuthGuard } from './http/auth-guard.js';
+import { startJobs } from './lib/jobs.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -80,6 +81,14 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
 
+  const jobs = startJobs(
+    [
+      { name: 'devices.cleanup', everyMs: 60_000, run: () => ctx.services.devices.cleanup() },
+      { name: 'sessions.purge', everyMs: 3_600_000, run: () => ctx.services.sessions.purgeExpired() },
+    ],
+    ctx.log,
+  );
+  ctx.onClose(() => jobs.stop());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();
   });

@@ -110,6 +110,25 @@ export const envSchema = z.object({
     .default(3600)
     .describe('An agent not seen for this long is shown offline (never deactivated).'),
   FEATURE_MESSAGING_ENABLED: bool.default(true).describe('Enable rooms and the socket.io /agents namespace.'),
+  DEVICE_CODE_TTL: duration
+    .default(900)
+    .describe('Lifetime of a device-link request (RFC 8628 expires_in, default 15m).'),
+  DEVICE_POLL_INTERVAL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('Seconds agents wait between polls (slow_down adds 5).'),
+  REFRESH_TOKEN_TTL: duration.default(2_592_000).describe('Sliding lifetime of rotating refresh tokens (default 30d).'),
+  PLAN_LIMIT_FREE: z.coerce.number().int().min(0).default(3).describe('Active agents allowed on the free plan.'),
+  PLAN_LIMIT_PRO: z.coerce.number().int().min(0).default(25).describe('Active agents allowed on the pro plan.'),
+  PLAN_LIMIT_ENTERPRISE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('Active agents allowed on the enterprise plan.'),
   RATE_LIMIT_ANON: z.coerce
     .number()
     .int()

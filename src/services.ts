@@ -9,6 +9,9 @@ import { createAuditService } from './modules/audit/audit.service.js';
 import { createAccessTokens } from './modules/auth/access-tokens.js';
 import { createCredentialsRepository } from './modules/credentials/credentials.repository.js';
 import { createCredentialsService } from './modules/credentials/credentials.service.js';
+import { createRefreshTokensService } from './modules/credentials/refresh-tokens.service.js';
+import { createDevicesRepository } from './modules/devices/devices.repository.js';
+import { createDevicesService } from './modules/devices/devices.service.js';
 import { createSessionsRepository } from './modules/sessions/sessions.repository.js';
 import { createSessionsService } from './modules/sessions/sessions.service.js';
 import { createTeamsRepository } from './modules/teams/teams.repository.js';
@@ -40,8 +43,9 @@ export function createServices({ config, db, log, events, metrics }: Deps) {
   const teamsRepository = createTeamsRepository({ db });
   const teams = createTeamsService({ repository: teamsRepository, users, audit });
   const accessTokens = createAccessTokens(config);
+  const credentialsRepository = createCredentialsRepository({ db });
   const credentials = createCredentialsService({
-    repository: createCredentialsRepository({ db }),
+    repository: credentialsRepository,
     accessTokens,
     audit,
     events,
@@ -56,7 +60,25 @@ export function createServices({ config, db, log, events, metrics }: Deps) {
     audit,
     events,
   });
-  return { audit, users, sessions, teams, accessTokens, credentials, agents };
+  const refreshTokens = createRefreshTokensService({
+    config,
+    repository: credentialsRepository,
+    accessTokens,
+    audit,
+    events,
+    metrics,
+  });
+  const devices = createDevicesService({
+    config,
+    db,
+    repository: createDevicesRepository({ db }),
+    agents,
+    teams: teamsRepository,
+    credentials,
+    refreshTokens,
+    audit,
+  });
+  return { audit, users, sessions, teams, accessTokens, credentials, refreshTokens, agents, devices };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,6 +1,9 @@
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { credentialsRoutes } from '../modules/credentials/credentials.routes.js';
+import { devicesRoutes } from '../modules/devices/devices.routes.js';
+import { linkRoutes } from '../modules/devices/link.routes.js';
+import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { sessionsRoutes } from '../modules/sessions/sessions.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
@@ -16,6 +19,9 @@ export const routeModules: RouteModule[] = [
   teamsRoutes,
   agentsRoutes,
   credentialsRoutes,
+  oauthRoutes,
+  devicesRoutes,
+  linkRoutes,
   auditRoutes,
   webRoutes,
 ];

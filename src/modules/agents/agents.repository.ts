@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { agents, type AgentRow, type AgentStatus } from '../../db/schema/index.js';
 
@@ -31,6 +31,14 @@ export function createAgentsRepository({ db }: { db: Db }) {
       }
       return db.select().from(agents).where(where).orderBy(desc(agents.createdAt));
     },
+
+    countActive: async (ownerId: string) =>
+      (
+        await db
+          .select({ n: count() })
+          .from(agents)
+          .where(and(eq(agents.ownerId, ownerId), eq(agents.status, 'approved')))
+      )[0]?.n ?? 0,
 
     setStatus: async (id: string, status: AgentStatus, now: Date) =>
       (

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { actorOf, userOf } from '../../http/actors.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors, idParams } from '../../http/schemas.js';
+import { auditPageSchema, presentAuditEvent } from '../audit/audit.schemas.js';
 import {
   agentSchema,
   createAgentBody,
@@ -158,6 +159,33 @@ export const agentsRoutes: RouteModule = (app, ctx) => {
     async (request, reply) => {
       const issued = await agents.regenerateToken(request.params.id, { actor: userOf(request), ip: request.ip });
       return reply.code(201).header('cache-control', 'no-store').send(presentIssuedToken(issued));
+    },
+  );
+
+  app.get(
+    '/api/v1/agents/:id/logs',
+    {
+      config: { auth: ['user'] },
+      schema: {
+        tags: ['agents'],
+        summary: "The agent's audit log, newest first, cursor-paginated",
+        params: idParams,
+        querystring: z.object({
+          cursor: z.string().max(500).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: auditPageSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { agent } = await agents.get(request.params.id, userOf(request));
+      const page = await ctx.services.audit.list({
+        subjectType: 'agent',
+        subjectId: agent.id,
+        cursor: request.query.cursor,
+        limit: request.query.limit,
+      });
+      return { events: page.events.map(presentAuditEvent), next_cursor: page.nextCursor };
     },
   );
 };

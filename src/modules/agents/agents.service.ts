@@ -60,6 +60,16 @@ export function createAgentsService({ config, repository, credentials, users, te
   return {
     load,
 
+    /** For internal flows that already decided access (device redemption). */
+    async loadUnchecked(id: string) {
+      const agent = await repository.findById(id);
+      if (!agent) throw agentNotFound();
+      return { agent };
+    },
+
+    countActive: (ownerId: string) => repository.countActive(ownerId),
+    findActiveByServerId: (ownerId: string, serverId: string) => repository.findActiveByServerId(ownerId, serverId),
+
     isOnline: (agent: AgentRow, now = Date.now()) =>
       agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < config.AGENT_OFFLINE_AFTER * 1000,
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { agents, credentials, type CredentialRow } from '../../db/schema/index.js';
 
@@ -48,11 +48,29 @@ export function createCredentialsRepository({ db }: { db: Db }) {
           .returning({ id: credentials.id })
       ).length > 0,
 
+    /** Revokes a whole family, overwriting 'rotated' so access tokens from older members stop too. */
+    revokeFamily: (familyId: string, reason: string, now: Date) =>
+      db
+        .update(credentials)
+        .set({ revokedAt: now, revokedReason: reason })
+        .where(
+          and(
+            eq(credentials.familyId, familyId),
+            or(isNull(credentials.revokedAt), eq(credentials.revokedReason, 'rotated')),
+          ),
+        )
+        .returning({ id: credentials.id }),
+
     revokeAllForAgent: async (agentId: string, reason: string, now: Date) =>
       db
         .update(credentials)
         .set({ revokedAt: now, revokedReason: reason })
-        .where(and(eq(credentials.agentId, agentId), isNull(credentials.revokedAt)))
+        .where(
+          and(
+            eq(credentials.agentId, agentId),
+            or(isNull(credentials.revokedAt), eq(credentials.revokedReason, 'rotated')),
+          ),
+        )
         .returning({ id: credentials.id }),
   };
 }

@@ -32,14 +32,12 @@ export const credentialsRoutes: RouteModule = (app, ctx) => {
       const actor = request.actor;
       if (actor?.kind !== 'api-token') throw invalidToken('Send Authorization: Bearer agt_... (an API token).');
       const issued = credentials.issueAccessToken(actor, request.ip);
-      return reply
-        .header('cache-control', 'no-store')
-        .send({
-          token: issued.token,
-          token_type: 'Bearer' as const,
-          expires_at: issued.expiresAt.toISOString(),
-          expires_in: issued.expiresIn,
-        });
+      return reply.header('cache-control', 'no-store').send({
+        token: issued.token,
+        token_type: 'Bearer' as const,
+        expires_at: issued.expiresAt.toISOString(),
+        expires_in: issued.expiresIn,
+      });
     },
   );
 

@@ -103,10 +103,14 @@ export function createCredentialsService({ repository, accessTokens, audit, even
         type: 'token.exchange_failed',
         actorType: 'anon',
         actorId: null,
-        subjectType: 'credential',
-        subjectId: credential.id,
+        subjectType: 'agent',
+        subjectId: agent.id,
         ip,
-        payload: { prefix: credential.prefix, agent_id: agent.id, reason: usable ? 'bad_secret' : 'not_usable' },
+        payload: {
+          prefix: credential.prefix,
+          credential_id: credential.id,
+          reason: usable ? 'bad_secret' : 'not_usable',
+        },
       });
       throw invalidToken();
     }
@@ -127,9 +131,10 @@ export function createCredentialsService({ repository, accessTokens, audit, even
         type: 'token.exchanged',
         actorType: 'agent',
         actorId: actor.agent.id,
-        subjectType: 'credential',
-        subjectId: actor.credentialId,
+        subjectType: 'agent',
+        subjectId: actor.agent.id,
         ip,
+        payload: { credential_id: actor.credentialId },
       });
       return issued;
     },
@@ -137,8 +142,8 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     /** Issues an API token for an agent; the plaintext is returned once and never stored. */
     async issueApiToken(
       agent: AgentRow,
-      input: { expiresAt?: Date | undefined; scopes?: string[] | undefined },
-      context: { actor?: Actor; ip?: string },
+      input: { expiresAt?: Date | undefined; scopes?: string[] | undefined; familyId?: string | undefined },
+      context: { actor?: Actor; ip?: string | undefined },
     ) {
       const { token, prefix, secret } = generateApiToken();
       const row = await repository.insert({
@@ -148,6 +153,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
         secretHash: await hashSecret(secret),
         scopes: input.scopes ?? [],
         expiresAt: input.expiresAt ?? null,
+        familyId: input.familyId ?? null,
       });
       if (!row) throw new Error('credential insert returned nothing');
       await audit.record({
@@ -169,6 +175,13 @@ export function createCredentialsService({ repository, accessTokens, audit, even
       if (!found) throw tokenNotFound();
       ensure(context.actor, 'manage', agentResource(found.agent));
       await revokeCredential(found.credential, 'revoked', context);
+    },
+
+    /** Everything one redemption or refresh lineage issued (family_id). */
+    async revokeFamily(familyId: string, reason: string) {
+      const revoked = await repository.revokeFamily(familyId, reason, new Date());
+      for (const { id } of revoked) events.emit('credential.revoked', { credentialId: id });
+      return revoked.length;
     },
 
     async revokeAllForAgent(agentId: string, reason: string, context: { actor?: Actor; ip?: string }) {
