@@ -3,6 +3,7 @@ import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import type { AppInstance } from './http/route-module.js';
 
 export interface RunningServer extends App {
   database: Database;
@@ -17,6 +18,21 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
     dataDir: config.databaseUrl ? undefined : config.dataDir + '/pglite',
     poolMax: config.DATABASE_POOL_MAX,
   });
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish, then runs the app's close hooks.
+ * Node closes idle keep-alive sockets only once, when close starts: a socket whose
+ * response completes afterwards would hold close() open until keepAliveTimeout
+ * (longer than the shutdown grace period), so idle sockets are swept until done.
+ */
+export async function closeApp(app: AppInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 /** Opens the database, migrates, builds the app and listens. */
@@ -38,7 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       url,
       close: () =>
         (closing ??= (async () => {
-          await built.app.close();
+          await closeApp(built.app);
           await database.close();
         })()),
     };

@@ -3,6 +3,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { RouteModule } from '../../src/http/route-module.js';
+import { closeApp } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
 
 export interface TestApp extends App {
@@ -46,7 +47,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     logs,
     close: async () => {
-      await built.app.close();
+      await closeApp(built.app);
       if (!options.database) await database.close();
     },
   };
