@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -37,7 +37,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   writeFileSync(snapshot, Buffer.from(await dump.arrayBuffer()));
   await database.close();
   project.provide('pgliteSnapshot', snapshot);
-  return () => Promise.resolve();
+  return () => {
+    rmSync(snapshot, { force: true });
+    return Promise.resolve();
+  };
 }
 
 export function withDatabase(url: string, name: string): string {
