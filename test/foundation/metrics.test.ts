@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteModule } from '../../src/http/route-module.js';
+import { createTestApp, type TestApp } from '../harness/app.js';
+
+const itemRoutes: RouteModule = (app) => {
+  app.get('/test/items/:id', { config: { auth: ['anon'] } }, (request) => ({ params: request.params }));
+};
+
+/** The series of one metric family, as `labels -> value`. */
+function series(exposition: string, name: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const line of exposition.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] === name) found.set(match[2] ?? '', Number(match[3]));
+  }
+  return found;
+}
+
+const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
+
+// prom-client's default Node.js gauges end in _total; promtool's linter flags them. They are not ours to rename.
+const KNOWN_DEFAULT_METRIC_LINTS = /^agenthub_nodejs_active_(handles|requests|resources)_total non-counter metrics/;
+
+describe('GET /metrics without METRICS_TOKEN', () => {
+  let t: TestApp;
+  let exposition: string;
+  beforeAll(async () => {
+    t = await createTestApp({ extraRoutes: [itemRoutes] });
+    await t.app.inject('/healthz');
+    await t.app.inject('/readyz');
+    for (const id of ['1', '2', '3']) await t.app.inject(`/test/items/${id}`);
+    for (const path of ['/nope/a1', '/nope/b2', '/wp-login.php?x=1']) await t.app.inject(path);
+    const res = await t.app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    exposition = res.body;
+  });
+  afterAll(() => t.close());
+
+  it('serves the Prometheus text format version 0.0.4', async () => {
+    const res = await t.app.inject('/metrics');
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.body).toMatch(/^# HELP /m);
+  });
+
+  it('counts requests by method, route pattern and status code', () => {
+    const requests = series(exposition, 'agenthub_http_requests_total');
+    expect(requests.get('{method="GET",route="/healthz",status_code="200"}')).toBe(1);
+    expect(requests.get('{method="GET",route="/readyz",status_code="200"}')).toBe(1);
+    expect(requests.get('{method="GET",route="/test/items/:id",status_code="200"}')).toBe(3);
+  });
+
+  it('folds unknown URLs into one series instead of one per URL', () => {
+    expect(exposition).not.toMatch(/nope|wp-login|\/test\/items\/\d/);
+    const notFound = [...series(exposition, 'agenthub_http_requests_total')].filter(([labels]) =>
+      labels.includes('status_code="404"'),
+    );
+    expect(notFound).toEqual([['{method="GET",route="unmatched",status_code="404"}', 3]]);
+  });
+
+  it('times database operations by operation name', () => {
+    const counts = series(exposition, 'agenthub_db_query_duration_seconds_count');
+    expect(counts.get('{operation="readiness.ping"}')).toBe(1);
+    expect(exposition).toMatch(/^# TYPE agenthub_db_query_duration_seconds histogram$/m);
+  });
+
+  it('includes the default process and Node.js metrics', () => {
+    expect(exposition).toMatch(/^agenthub_process_cpu_user_seconds_total \d/m);
+    expect(exposition).toMatch(/^agenthub_process_resident_memory_bytes \d/m);
+    expect(exposition).toMatch(/^agenthub_nodejs_eventloop_lag_seconds \d/m);
+  });
+
+  it('declares the design metrics even before they have samples', () => {
+    for (const name of [
+      'agenthub_agents_connected',
+      'agenthub_rooms_active',
+      'agenthub_messages_total',
+      'agenthub_websocket_latency_seconds',
+    ]) {
+      expect(exposition).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+  });
+
+  it.skipIf(!hasPromtool)('passes promtool check metrics (apart from prom-client default metric names)', () => {
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+    const problems = `${result.stdout}${result.stderr}`
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    // Exit 1 is a parse error; exit 3 means lint problems only.
+    expect(result.status === 0 || result.status === 3, problems.join('\n')).toBe(true);
+    expect(problems.filter((line) => !KNOWN_DEFAULT_METRIC_LINTS.test(line))).toEqual([]);
+  });
+});
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const token = 'metrics-token-0123456789abcdef';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { METRICS_TOKEN: token } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 401 unauthorized without a bearer token', async () => {
+    const res = await t.app.inject('/metrics');
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: 'unauthorized', request_id: expect.any(String) });
+    expect(res.body).not.toContain('agenthub_');
+  });
+
+  it('answers 401 unauthorized with a wrong bearer token or scheme', async () => {
+    for (const authorization of [`Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, `Basic ${token}`, token]) {
+      const res = await t.app.inject({ url: '/metrics', headers: { authorization } });
+      expect(res.statusCode, authorization).toBe(401);
+    }
+  });
+
+  it('serves the metrics with the right bearer token', async () => {
+    const res = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('agenthub_http_requests_total');
+  });
+});
