@@ -9,12 +9,13 @@ import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
 import { registerAuthGuard } from './http/auth-guard.js';
 import { startJobs } from './lib/jobs.js';
+import { maintainMetricsPartitions } from './modules/metrics/metrics-maintenance.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerHttpMetrics } from './http/prometheus.js';
 import { registerRateLimit } from './http/rate-limit.js';
-import type { AppInstance, RouteModule } from './http/route-module.js';
+import type { AppInstance, AuthKind, RouteModule } from './http/route-module.js';
 import { routeModules } from './http/routes.js';
 import { registerSecurity } from './http/security.js';
 
@@ -30,6 +31,14 @@ export interface BuildAppOptions {
 export interface App {
   app: AppInstance;
   ctx: AppContext;
+  /** Every route registered, with the auth kinds it declared (plugin routes declare none). */
+  routes: readonly DeclaredRoute[];
+}
+
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  auth: readonly AuthKind[] | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -59,7 +68,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   const ctx = createContext({ config, database, log: app.log });
 
+  const routes: DeclaredRoute[] = [];
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, auth: route.config?.auth });
     if (route.config?.auth || route.method === 'OPTIONS' || PLUGIN_ROUTE_PREFIXES.some((p) => route.url.startsWith(p)))
       return;
     throw new Error(`Route ${route.method.toString()} ${route.url} does not declare config.auth`);
@@ -85,13 +96,21 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     [
       { name: 'devices.cleanup', everyMs: 60_000, run: () => ctx.services.devices.cleanup() },
       { name: 'sessions.purge', everyMs: 3_600_000, run: () => ctx.services.sessions.purgeExpired() },
+      { name: 'metrics.partitions', everyMs: 3_600_000, run: () => maintainMetricsPartitions(ctx) },
+      {
+        name: 'metrics.agents_online',
+        everyMs: 15_000,
+        run: async () => ctx.metrics.agentsOnline.set(await ctx.services.metrics.countOnline()),
+      },
     ],
     ctx.log,
   );
   ctx.onClose(() => jobs.stop());
+  // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
+  ctx.onClose(() => ctx.services.metrics.drain());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();
   });
   await app.ready();
-  return { app, ctx };
+  return { app, ctx, routes };
 }

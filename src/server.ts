@@ -3,6 +3,7 @@ import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { maintainMetricsPartitions } from './modules/metrics/metrics-maintenance.js';
 import type { AppInstance } from './http/route-module.js';
 
 export interface RunningServer extends App {
@@ -46,6 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const address = built.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
+    await maintainMetricsPartitions(built.ctx);
     await announceFirstRun(built);
     let closing: Promise<void> | undefined;
     return {

@@ -12,6 +12,8 @@ import { createCredentialsService } from './modules/credentials/credentials.serv
 import { createRefreshTokensService } from './modules/credentials/refresh-tokens.service.js';
 import { createDevicesRepository } from './modules/devices/devices.repository.js';
 import { createDevicesService } from './modules/devices/devices.service.js';
+import { createMetricsRepository } from './modules/metrics/metrics.repository.js';
+import { createMetricsService } from './modules/metrics/metrics.service.js';
 import { createSessionsRepository } from './modules/sessions/sessions.repository.js';
 import { createSessionsService } from './modules/sessions/sessions.service.js';
 import { createTeamsRepository } from './modules/teams/teams.repository.js';
@@ -23,13 +25,15 @@ import type { Metrics } from './observability/metrics.js';
 interface Deps {
   config: Config;
   db: Db;
+  /** PGlite serializes every query on one connection. */
+  embedded?: boolean;
   log: FastifyBaseLogger;
   events: AppEventBus;
   metrics: Metrics;
 }
 
 /** Every feature service, wired in one place from repositories over one database. */
-export function createServices({ config, db, log, events, metrics }: Deps) {
+export function createServices({ config, db, embedded, log, events, metrics }: Deps) {
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
   const sessionsRepository = createSessionsRepository({ db });
   const users = createUsersService({
@@ -78,7 +82,25 @@ export function createServices({ config, db, log, events, metrics }: Deps) {
     refreshTokens,
     audit,
   });
-  return { audit, users, sessions, teams, accessTokens, credentials, refreshTokens, agents, devices };
+  const metricsService = createMetricsService({
+    config,
+    repository: createMetricsRepository({ db }),
+    agents,
+    metrics,
+    flushConcurrency: embedded === true ? 1 : config.INGEST_FLUSH_CONCURRENCY,
+  });
+  return {
+    audit,
+    users,
+    sessions,
+    teams,
+    accessTokens,
+    credentials,
+    refreshTokens,
+    agents,
+    devices,
+    metrics: metricsService,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema/index.js';
@@ -88,4 +89,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       return closed;
     },
   };
+}
+
+/** Rows of a raw SQL query, on either driver (both answer `{ rows }`), in a transaction or not. */
+export async function queryRows<T extends Record<string, unknown>>(
+  executor: Pick<Db, 'execute'>,
+  query: SQL,
+): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
 }

@@ -5,6 +5,7 @@ import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { linkRoutes } from '../modules/devices/link.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { sessionsRoutes } from '../modules/sessions/sessions.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
@@ -22,6 +23,7 @@ export const routeModules: RouteModule[] = [
   oauthRoutes,
   devicesRoutes,
   linkRoutes,
+  metricsRoutes,
   auditRoutes,
   webRoutes,
 ];

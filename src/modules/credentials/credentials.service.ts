@@ -5,7 +5,7 @@ import type { AppEventBus } from '../../lib/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AccessTokens, AccessTokenFailure } from '../auth/access-tokens.js';
 import type { Actor, AgentActor, AgentIdentity } from '../auth/actor.js';
-import { ensure } from '../auth/policy.js';
+import { authorize, ensure } from '../auth/policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { tooManyAttempts } from '../sessions/sessions.errors.js';
 import { generateApiToken, parseApiToken } from './api-token-format.js';
@@ -172,7 +172,8 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     /** DELETE /api/v1/tokens/:prefix — 404 unless the caller may manage the token's agent. */
     async revokeByPrefix(prefix: string, context: { actor: Actor; ip?: string }) {
       const found = await repository.findByPrefix(prefix);
-      if (!found) throw tokenNotFound();
+      // Someone else's token gets the very answer an unused prefix gets, so prefixes cannot be probed.
+      if (!found || !authorize(context.actor, 'read', agentResource(found.agent))) throw tokenNotFound();
       ensure(context.actor, 'manage', agentResource(found.agent));
       await revokeCredential(found.credential, 'revoked', context);
     },

@@ -1,0 +1,130 @@
+import { AppError, isDatabaseUnavailable, unavailable } from '../../lib/errors.js';
+
+interface Pending<Row> {
+  rows: Row[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  settled: boolean;
+}
+
+export interface IngestBufferOptions<Row> {
+  /** Writes and commits the rows of many requests in one statement. */
+  flush: (rows: Row[]) => Promise<void>;
+  maxQueuedRows: number;
+  maxBatchRows: number;
+  concurrency: number;
+  timeoutMs: number;
+  onFlush?: (rows: number, seconds: number) => void;
+}
+
+/**
+ * Group commit: every request's rows wait here, and each flush commits what
+ * has queued since the last one in one multi-row insert. A flush starts as soon
+ * as a slot is free — no timer wait when the database is idle — so batches grow
+ * only under load. A write resolves only after its own rows are committed.
+ */
+export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
+  const queue: Pending<Row>[] = [];
+  let queuedRows = 0;
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  function settle(entry: Pending<Row>, error?: unknown) {
+    if (entry.settled) return;
+    entry.settled = true;
+    if (error === undefined) entry.resolve();
+    else entry.reject(error);
+  }
+
+  function takeBatch(): Pending<Row>[] {
+    const batch: Pending<Row>[] = [];
+    let rows = 0;
+    while (queue.length > 0) {
+      const next = queue[0];
+      if (!next || (batch.length > 0 && rows + next.rows.length > options.maxBatchRows)) break;
+      queue.shift();
+      queuedRows -= next.rows.length;
+      if (next.settled) continue; // timed out while waiting: its caller already answered 503
+      batch.push(next);
+      rows += next.rows.length;
+    }
+    return batch;
+  }
+
+  async function flushBatch(batch: Pending<Row>[]): Promise<void> {
+    const started = performance.now();
+    const rows = batch.flatMap((entry) => entry.rows);
+    try {
+      await options.flush(rows);
+      options.onFlush?.(rows.length, (performance.now() - started) / 1000);
+      for (const entry of batch) settle(entry);
+    } catch (error) {
+      if (isDatabaseUnavailable(error) || batch.length === 1) {
+        const answer = isDatabaseUnavailable(error)
+          ? unavailable(5, 'The database is unavailable; retry later.')
+          : error;
+        for (const entry of batch) settle(entry, answer);
+        return;
+      }
+      // Not an outage: commit each request on its own so one bad request cannot fail the others.
+      for (const entry of batch) await flushBatch([entry]);
+    }
+  }
+
+  function pump() {
+    while (inFlight < options.concurrency && queue.length > 0) {
+      const batch = takeBatch();
+      if (batch.length === 0) continue;
+      inFlight++;
+      void flushBatch(batch).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+    if (inFlight === 0 && queue.length === 0) {
+      for (const wake of idleWaiters) wake();
+      idleWaiters = [];
+    }
+  }
+
+  return {
+    /** Resolves once the rows are committed; rejects with 503 when full, slow or the database is down. */
+    write(rows: Row[]): Promise<void> {
+      if (queuedRows + rows.length > options.maxQueuedRows) {
+        return Promise.reject(
+          new AppError('unavailable', 503, 'Ingestion is saturated; retry shortly.', {}, { 'retry-after': '1' }),
+        );
+      }
+      return new Promise<void>((resolve, reject) => {
+        const entry: Pending<Row> = { rows, resolve, reject, settled: false };
+        const timer = setTimeout(
+          () => settle(entry, unavailable(2, 'The database is slow to commit; retry later.')),
+          options.timeoutMs,
+        );
+        entry.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        entry.reject = (error) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        };
+        queue.push(entry);
+        queuedRows += rows.length;
+        pump();
+      });
+    },
+
+    get queuedRows() {
+      return queuedRows;
+    },
+
+    /** Waits until everything queued has been flushed (graceful shutdown). */
+    drain(): Promise<void> {
+      if (inFlight === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
+
+export type IngestBuffer<Row> = ReturnType<typeof createIngestBuffer<Row>>;

@@ -1,0 +1,109 @@
+import { and, desc, gte, inArray, lte, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.js';
+import { metricsData } from '../../db/schema/index.js';
+
+export interface MetricsRow {
+  agent_id: string;
+  server_id: string;
+  /** Unix seconds (fractions allowed). */
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+export interface SeriesPoint {
+  t: Date;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+export function createMetricsRepository({ db }: { db: Db }) {
+  return {
+    /**
+     * One statement, one round trip: insert every row (a repeated (agent, ts)
+     * is kept once) and mark the agents seen. The rows travel as a single JSON
+     * parameter, so the statement is the same whatever the batch size.
+     */
+    async insertBatch(rows: MetricsRow[], seenAgentIds: string[]): Promise<void> {
+      const seen =
+        seenAgentIds.length > 0
+          ? sql`, seen as (update agents set last_seen_at = now() where id in (select value::uuid from json_array_elements_text(${JSON.stringify(seenAgentIds)}::json)))`
+          : sql``;
+      await db.execute(sql`
+        with ins as (
+          insert into metrics_data (agent_id, server_id, ts, data)
+          select r.agent_id, r.server_id, to_timestamp(r.ts), r.data
+          from json_to_recordset(${JSON.stringify(rows)}::json) as r(agent_id uuid, server_id text, ts float8, data jsonb)
+          on conflict (agent_id, ts) do nothing
+          returning 1
+        )${seen}
+        select count(*) from ins`);
+    },
+
+    latest: (agentIds: string[], range: { from?: Date | undefined; to?: Date | undefined; limit: number }) =>
+      db
+        .select({
+          ts: metricsData.ts,
+          data: metricsData.data,
+          receivedAt: metricsData.receivedAt,
+          agentId: metricsData.agentId,
+        })
+        .from(metricsData)
+        .where(
+          and(
+            inArray(metricsData.agentId, agentIds),
+            range.from ? gte(metricsData.ts, range.from) : undefined,
+            range.to ? lte(metricsData.ts, range.to) : undefined,
+          ),
+        )
+        .orderBy(desc(metricsData.ts))
+        .limit(range.limit),
+
+    /** Downsampled numeric series at a JSON path; non-numeric values are skipped. */
+    async series(
+      agentId: string,
+      path: string[],
+      range: { from: Date; to: Date; stepSeconds: number },
+    ): Promise<SeriesPoint[]> {
+      const pathLiteral = `{${path.join(',')}}`;
+      const rows = await queryRows<{
+        t: string | Date;
+        avg: number | string;
+        min: number | string;
+        max: number | string;
+        count: number | string;
+      }>(
+        db,
+        sql`
+        select date_bin(make_interval(secs => ${range.stepSeconds}), ts, timestamptz '1970-01-01') as t,
+               avg((data #>> ${pathLiteral}::text[])::float8) as avg,
+               min((data #>> ${pathLiteral}::text[])::float8) as min,
+               max((data #>> ${pathLiteral}::text[])::float8) as max,
+               count(*) as count
+        from metrics_data
+        where agent_id = ${agentId} and ts >= ${range.from.toISOString()}::timestamptz and ts < ${range.to.toISOString()}::timestamptz
+          and jsonb_typeof(data #> ${pathLiteral}::text[]) = 'number'
+        group by 1
+        order by 1`,
+      );
+      return rows.map((r) => ({
+        t: new Date(r.t),
+        avg: Number(r.avg),
+        min: Number(r.min),
+        max: Number(r.max),
+        count: Number(r.count),
+      }));
+    },
+
+    countOnline: async (since: Date) => {
+      const [row] = await queryRows<{ n: number | string }>(
+        db,
+        sql`select count(*) as n from agents where status = 'approved' and last_seen_at >= ${since.toISOString()}::timestamptz`,
+      );
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+export type MetricsRepository = ReturnType<typeof createMetricsRepository>;

@@ -1,0 +1,155 @@
+import type { Config } from '../../config.js';
+import { badRequest } from '../../lib/errors.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AgentActor, UserActor } from '../auth/actor.js';
+import type { AgentsService } from '../agents/agents.service.js';
+import { createIngestBuffer } from './ingest-buffer.js';
+import { checkMetricsShape } from './metrics-shape.js';
+import { invalidSample, serverIdMismatch } from './metrics.errors.js';
+import type { MetricsRepository, MetricsRow } from './metrics.repository.js';
+
+/** An agent's last_seen_at is written at most this often (it is also coalesced per flush). */
+const LAST_SEEN_EVERY_MS = 5000;
+const MAX_SERIES_POINTS = 10_000;
+
+export interface IngestBody {
+  server_id: string;
+  timestamp?: number | undefined;
+  metrics?: unknown;
+  samples?: { timestamp: number; metrics: unknown }[] | undefined;
+}
+
+interface Deps {
+  config: Config;
+  repository: MetricsRepository;
+  agents: AgentsService;
+  metrics: Metrics;
+  /** PGlite has one connection: more than one flush in flight only queues inside it. */
+  flushConcurrency: number;
+}
+
+export function createMetricsService({ config, repository, agents, metrics, flushConcurrency }: Deps) {
+  const lastSeenWritten = new Map<string, number>();
+
+  const buffer = createIngestBuffer<MetricsRow>({
+    maxQueuedRows: config.INGEST_MAX_QUEUED_ROWS,
+    maxBatchRows: config.INGEST_MAX_BATCH_ROWS,
+    concurrency: flushConcurrency,
+    timeoutMs: config.INGEST_TIMEOUT_MS,
+    flush: (rows) => repository.insertBatch(rows, agentsToMarkSeen(rows)),
+    onFlush: (rows, seconds) => {
+      metrics.ingestBatchRows.observe(rows);
+      metrics.ingestFlushDuration.observe(seconds);
+      metrics.samplesIngested.inc(rows);
+    },
+  });
+
+  function agentsToMarkSeen(rows: MetricsRow[]): string[] {
+    const now = Date.now();
+    const ids: string[] = [];
+    for (const row of rows) {
+      const last = lastSeenWritten.get(row.agent_id) ?? 0;
+      if (now - last < LAST_SEEN_EVERY_MS) continue;
+      lastSeenWritten.set(row.agent_id, now);
+      ids.push(row.agent_id);
+    }
+    if (lastSeenWritten.size > 100_000) lastSeenWritten.clear();
+    return ids;
+  }
+
+  function reject(reason: string, error: Error): never {
+    metrics.ingestRejected.inc({ reason });
+    throw error;
+  }
+
+  /** Validates everything before anything is written: a rejected request stores nothing. */
+  function toRows(actor: AgentActor, body: IngestBody): MetricsRow[] {
+    const expected = actor.agent.serverId;
+    if (body.server_id !== expected) reject('server_id_mismatch', serverIdMismatch(expected, body.server_id));
+    const single = body.samples === undefined;
+    const samples = single ? [{ timestamp: body.timestamp, metrics: body.metrics }] : (body.samples ?? []);
+    const now = Date.now() / 1000;
+    const oldest = now - config.INGEST_WINDOW_BACK;
+    const newest = now + config.INGEST_WINDOW_AHEAD;
+    const byTimestamp = new Map<number, MetricsRow>();
+    samples.forEach((sample, index) => {
+      const at = single ? '' : `samples[${index}].`;
+      const ts = sample.timestamp;
+      if (typeof ts !== 'number') reject('invalid', invalidSample(`${at}timestamp`, 'required (unix seconds)'));
+      if (ts < oldest || ts > newest)
+        reject(
+          'out_of_window',
+          invalidSample(
+            `${at}timestamp`,
+            `outside the accepted window (${config.INGEST_WINDOW_BACK}s back, ${config.INGEST_WINDOW_AHEAD}s ahead)`,
+          ),
+        );
+      const problem = checkMetricsShape(sample.metrics);
+      if (problem) reject('invalid', invalidSample(`${at}metrics`, problem));
+      // Milliseconds are what Postgres keeps reliably across drivers; duplicates within a request collapse.
+      const rounded = Math.round(ts * 1000) / 1000;
+      if (!byTimestamp.has(rounded))
+        byTimestamp.set(rounded, {
+          agent_id: actor.agent.id,
+          server_id: body.server_id,
+          ts: rounded,
+          data: sample.metrics as Record<string, unknown>,
+        });
+    });
+    const skew = Math.abs(now - Math.max(...byTimestamp.keys()));
+    metrics.ingestClockSkew.observe(skew);
+    return [...byTimestamp.values()];
+  }
+
+  return {
+    async ingest(actor: AgentActor, body: IngestBody): Promise<{ accepted: number }> {
+      const rows = toRows(actor, body);
+      try {
+        await buffer.write(rows);
+      } catch (error) {
+        metrics.ingestRejected.inc({ reason: 'unavailable' });
+        throw error;
+      }
+      return { accepted: rows.length };
+    },
+
+    drain: () => buffer.drain(),
+
+    /** GET /api/v1/metrics/:server_id — snapshots of the caller's agents with that server_id. */
+    async latest(
+      actor: UserActor,
+      serverId: string,
+      range: { from?: Date | undefined; to?: Date | undefined; limit: number },
+    ) {
+      const { agents: visible } = await agents.list(actor);
+      const ids = visible.filter((a) => a.serverId === serverId).map((a) => a.id);
+      if (ids.length === 0) return undefined;
+      return repository.latest(ids, range);
+    },
+
+    async series(
+      actor: UserActor,
+      agentId: string,
+      query: { path: string; from?: Date | undefined; to?: Date | undefined; step: number },
+    ) {
+      const { agent } = await agents.get(agentId, actor);
+      const to = query.to ?? new Date();
+      const from = query.from ?? new Date(to.getTime() - 3600_000);
+      if (from >= to)
+        throw badRequest('from must be before to.', {
+          details: [{ path: 'querystring.from', message: 'must be before to' }],
+        });
+      if ((to.getTime() - from.getTime()) / 1000 / query.step > MAX_SERIES_POINTS) {
+        throw badRequest(`At most ${MAX_SERIES_POINTS} points: widen step or narrow the range.`, {
+          details: [{ path: 'querystring.step', message: 'too many points' }],
+        });
+      }
+      const points = await repository.series(agent.id, query.path.split('.'), { from, to, stepSeconds: query.step });
+      return { path: query.path, step: query.step, points };
+    },
+
+    countOnline: () => repository.countOnline(new Date(Date.now() - config.AGENT_OFFLINE_AFTER * 1000)),
+  };
+}
+
+export type MetricsService = ReturnType<typeof createMetricsService>;
