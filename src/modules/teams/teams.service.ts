@@ -66,6 +66,9 @@ export function createTeamsService({ repository, users, audit }: Deps) {
       if (!user || user.disabledAt) throw notFound('No active user with that email.');
       const existing = await repository.findMember(team.id, user.id);
       if (existing?.role === 'owner') throw ownerIsPermanent();
+      // Changing an admin's role is as much the owner's call as removing them.
+      if (existing?.role === 'admin' && callerRole !== 'owner')
+        throw forbidden("Only the team owner can change an admin's role.");
       await repository.upsertMember(team.id, user.id, input.role);
       await audit.record({
         type: 'team.member_added',
