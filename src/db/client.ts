@@ -96,6 +96,7 @@ export async function queryRows<T extends Record<string, unknown>>(
   executor: Pick<Db, 'execute'>,
   query: SQL,
 ): Promise<T[]> {
-  const result = (await executor.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  // Both drivers answer `{ rows }`; drizzle's generic result type does not say so.
+  const result: unknown = await executor.execute<T>(query);
+  return (result as { rows: T[] }).rows;
 }

@@ -3,7 +3,7 @@ import { AppError, isDatabaseUnavailable, unavailable } from '../../lib/errors.j
 interface Pending<Row> {
   rows: Row[];
   resolve: () => void;
-  reject: (error: unknown) => void;
+  reject: (error: Error) => void;
   settled: boolean;
 }
 
@@ -29,7 +29,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
 
-  function settle(entry: Pending<Row>, error?: unknown) {
+  function settle(entry: Pending<Row>, error?: Error) {
     if (entry.settled) return;
     entry.settled = true;
     if (error === undefined) entry.resolve();
@@ -62,7 +62,9 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
       if (isDatabaseUnavailable(error) || batch.length === 1) {
         const answer = isDatabaseUnavailable(error)
           ? unavailable(5, 'The database is unavailable; retry later.')
-          : error;
+          : error instanceof Error
+            ? error
+            : new Error(String(error));
         for (const entry of batch) settle(entry, answer);
         return;
       }
@@ -107,7 +109,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
         };
         entry.reject = (error) => {
           clearTimeout(timer);
-          reject(error as Error);
+          reject(error);
         };
         queue.push(entry);
         queuedRows += rows.length;
