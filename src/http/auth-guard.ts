@@ -40,6 +40,10 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request) => {
     const allowed = request.routeOptions.config.auth;
     if (!allowed) return; // unmatched routes and plugin-served docs
+    // Login CSRF: a foreign page could sign a visitor in to the attacker's account (magic link,
+    // bodiless or text/plain posts that carry no CSRF token). Browsers name the page in Origin.
+    if (!SAFE_METHODS.has(request.method) && request.routeOptions.config.csrf !== false && fromForeignPage(request))
+      throw crossOrigin();
     request.actor = await resolveActor(request, allowed);
     if (!request.actor) {
       if (allowed.includes('anon')) return;
@@ -62,6 +66,12 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
       done(error as Error);
     }
   });
+
+  /** A browser request sent by another site's page: bearer callers are scripts, not ambient credentials. */
+  function fromForeignPage(request: FastifyRequest): boolean {
+    const origin = request.headers.origin;
+    return origin !== undefined && !origins.has(origin) && request.headers.authorization === undefined;
+  }
 
   async function resolveActor(request: FastifyRequest, allowed: AuthKind[]): Promise<Actor | undefined> {
     const header = request.headers.authorization;
