@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { auditEvents, type AuditEventRow } from '../../db/schema/index.js';
 
@@ -16,6 +16,17 @@ export interface AuditQuery {
   limit: number;
 }
 
+/**
+ * Keyset condition "strictly after the cursor row in (created_at desc, id desc) order". It
+ * compares with the row's stored created_at: Postgres keeps microseconds, the cursor's ISO
+ * time only milliseconds, so comparing with the cursor's time skipped events of the same
+ * millisecond. The cursor's own time is the fallback when that row is gone.
+ */
+function olderThan(before: { createdAt: Date; id: string }): SQL {
+  const cursorTime = sql`coalesce((select c.created_at from ${auditEvents} c where c.id = ${before.id}::uuid), ${before.createdAt.toISOString()}::timestamptz)`;
+  return sql`(${auditEvents.createdAt}, ${auditEvents.id}) < (${cursorTime}, ${before.id}::uuid)`;
+}
+
 export function createAuditRepository({ db }: { db: Db }) {
   return {
     async insert(event: NewAuditEvent): Promise<void> {
@@ -30,12 +41,7 @@ export function createAuditRepository({ db }: { db: Db }) {
         query.subjectId ? eq(auditEvents.subjectId, query.subjectId) : undefined,
         query.from ? gte(auditEvents.createdAt, query.from) : undefined,
         query.to ? lte(auditEvents.createdAt, query.to) : undefined,
-        query.before
-          ? or(
-              lt(auditEvents.createdAt, query.before.createdAt),
-              and(eq(auditEvents.createdAt, query.before.createdAt), lt(auditEvents.id, query.before.id)),
-            )
-          : undefined,
+        query.before ? olderThan(query.before) : undefined,
       ];
       return db
         .select()
