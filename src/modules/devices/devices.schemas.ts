@@ -3,7 +3,10 @@ import { serverId } from '../agents/agents.schemas.js';
 
 /** device_info: a small flat object of scalars (it is shown to people and stored per agent). */
 export const deviceInfo = z
-  .record(z.string().min(1).max(64), z.union([z.string().max(512), z.number(), z.boolean(), z.null()]))
+  .record(z.string(), z.union([z.string().max(512), z.number(), z.boolean(), z.null()]))
+  // Key lengths are a refinement, not a key schema: inside registerBody's intersection zod
+  // silently dropped entries whose key failed the key schema instead of refusing them.
+  .refine((o) => Object.keys(o).every((k) => k.length >= 1 && k.length <= 64), 'keys are 1 to 64 characters')
   .refine((o) => Object.keys(o).length <= 32, 'at most 32 keys')
   .refine((o) => JSON.stringify(o).length <= 4096, 'at most 4 KiB');
 
