@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteModule } from '../../http/route-module.js';
 import type { TokenPair } from '../credentials/refresh-tokens.service.js';
@@ -52,6 +52,23 @@ export function tokenBody(pair: TokenPair) {
 
 const oauthRoute = { auth: ['anon' as const], csrf: false };
 
+/**
+ * Malformed requests (schema validation, unparsable or oversized bodies, other
+ * content types) leave in the RFC 6749 shape too. Without this the app's
+ * envelope failed the routes' 400 response schema and became a 500.
+ * Rate limits and server errors go to the app's error handler.
+ */
+function oauthErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 500;
+  if (!error.validation && (status < 400 || status >= 500 || status === 429)) throw error;
+  void oauthFailure(
+    request,
+    reply,
+    'invalid_request',
+    'Send a form (application/x-www-form-urlencoded) with single-valued fields within their size limits.',
+  );
+}
+
 /** The RFC 8628 / RFC 6749 front door: form-encoded requests, JSON responses. */
 export const oauthRoutes: RouteModule = (app, ctx) => {
   const { devices, refreshTokens } = ctx.services;
@@ -60,6 +77,7 @@ export const oauthRoutes: RouteModule = (app, ctx) => {
     '/oauth/device_authorization',
     {
       config: oauthRoute,
+      errorHandler: oauthErrorHandler,
       schema: {
         tags: ['device linking'],
         summary: 'RFC 8628 device authorization request',
@@ -122,6 +140,7 @@ export const oauthRoutes: RouteModule = (app, ctx) => {
     '/oauth/token',
     {
       config: oauthRoute,
+      errorHandler: oauthErrorHandler,
       schema: {
         tags: ['device linking'],
         summary: 'Token endpoint: device_code and refresh_token grants',
@@ -179,6 +198,7 @@ export const oauthRoutes: RouteModule = (app, ctx) => {
     '/oauth/revoke',
     {
       config: oauthRoute,
+      errorHandler: oauthErrorHandler,
       schema: {
         tags: ['device linking'],
         summary: 'RFC 7009 token revocation (refresh tokens; unlinks the device)',
