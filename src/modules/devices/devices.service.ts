@@ -149,9 +149,13 @@ export function createDevicesService({
       throw new Error('could not allocate a unique user code');
     },
 
-    async poll(deviceCode: string, options: { withApiToken: boolean; ip?: string | undefined }): Promise<PollResult> {
+    async poll(
+      deviceCode: string,
+      options: { withApiToken: boolean; clientId?: string | undefined; ip?: string | undefined },
+    ): Promise<PollResult> {
       const row = await repository.findByDeviceCodeHash(sha256(deviceCode));
-      if (!row) return { status: 'unknown' };
+      // RFC 8628 §3.4: a code issued to another client is unknown to this one (checked before redeeming it).
+      if (!row || (options.clientId !== undefined && options.clientId !== row.clientId)) return { status: 'unknown' };
       const now = new Date();
       if (row.status === 'pending' && row.expiresAt <= now) {
         if (await repository.transition(row.id, 'pending', { status: 'expired' })) {

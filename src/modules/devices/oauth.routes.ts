@@ -152,11 +152,13 @@ export const oauthRoutes: RouteModule = (app, ctx) => {
       const form = request.body;
       if (form.grant_type === DEVICE_CODE_GRANT) {
         if (!form.device_code) return oauthFailure(request, reply, 'invalid_request', 'device_code is required.');
-        const result = await devices.poll(form.device_code, { withApiToken: false, ip: request.ip });
+        const result = await devices.poll(form.device_code, {
+          withApiToken: false,
+          clientId: form.client_id,
+          ip: request.ip,
+        });
         switch (result.status) {
           case 'approved':
-            if (form.client_id !== undefined && form.client_id !== result.request.clientId)
-              return oauthFailure(request, reply, 'invalid_grant', 'The device code was issued to another client.');
             return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(tokenBody(result.tokens));
           case 'pending':
             return oauthFailure(
