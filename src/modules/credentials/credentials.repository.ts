@@ -9,6 +9,10 @@ export function createCredentialsRepository({ db }: { db: Db }) {
     insert: async (row: NewCredential): Promise<CredentialRow | undefined> =>
       (await db.insert(credentials).values(row).returning())[0],
 
+    /** Undefined when a credential with this prefix already exists. */
+    insertIfAbsent: async (row: NewCredential): Promise<CredentialRow | undefined> =>
+      (await db.insert(credentials).values(row).onConflictDoNothing({ target: credentials.prefix }).returning())[0],
+
     /** A credential with its agent, by its public prefix. */
     findByPrefix: async (prefix: string) =>
       (

@@ -130,9 +130,10 @@ export function createRefreshTokensService({ config, repository, accessTokens, a
       }
       if (credential.expiresAt && credential.expiresAt <= new Date()) return fail('The refresh token has expired.');
 
-      // Claim the rotation; losing the race means a concurrent retry already rotated it.
-      if (!(await repository.revoke(credential.id, 'rotated', new Date()))) return this.rotate(token, fingerprint, ip);
-      const next = await repository.insert({
+      // The successor's prefix derives from this token, so inserting it is the claim: a concurrent
+      // refresh of the same token conflicts and gets the same successor (revoking first let the
+      // loser see a rotated token without a successor yet, and treat it as reuse).
+      const next = await repository.insertIfAbsent({
         agentId: agent.id,
         kind: 'refresh',
         prefix: successor.prefix,
@@ -143,7 +144,19 @@ export function createRefreshTokensService({ config, repository, accessTokens, a
         scopes: credential.scopes,
         expiresAt: expiry(),
       });
-      if (!next) throw new Error('refresh credential insert returned nothing');
+      if (!next) {
+        const existing = await repository.findByPrefix(successor.prefix);
+        if (existing && !existing.credential.revokedAt)
+          return { ok: true, pair: pairFor(agent, existing.credential, successor.token) };
+        await revokeFamily(credential, ip);
+        return fail('The refresh token was already used or revoked.');
+      }
+      const now = new Date();
+      if (!(await repository.revoke(credential.id, 'rotated', now))) {
+        // Revoked meanwhile (family revoked, agent deactivated): the successor must not outlive it.
+        await repository.revoke(next.id, 'revoked', now);
+        return fail('The refresh token was already used or revoked.');
+      }
       metrics.authAttempts.inc({ kind: 'refresh', result: 'success' });
       audit.recordInBackground({
         type: 'token.refreshed',
