@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { migrateCommand } from './migrate.command.js';
 import { seedCommand } from './seed.command.js';
 import { serveCommand } from './serve.command.js';
+import { usersCommand } from './users.command.js';
 
 export function buildCli(): Command {
   const program = new Command('agenthub')
@@ -17,6 +18,7 @@ export function buildCli(): Command {
     .action(serveCommand);
   program.command('migrate').description('Apply pending database migrations and exit.').action(migrateCommand);
   program.command('seed').description('Create a demo admin, 3 agents and 2 rooms (idempotent).').action(seedCommand);
+  program.addCommand(usersCommand());
   return program;
 }
 
