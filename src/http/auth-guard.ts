@@ -75,7 +75,8 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
 
   async function resolveActor(request: FastifyRequest, allowed: AuthKind[]): Promise<Actor | undefined> {
     const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is as valid as `Bearer x`.
+    const bearer = header ? /^bearer +(.+)$/i.exec(header)?.[1]?.trim() : undefined;
     const acceptsAgent = allowed.includes('agent');
     const acceptsApiToken = allowed.includes('api-token');
     if (bearer && (acceptsAgent || acceptsApiToken)) {

@@ -71,6 +71,15 @@ describe('access JWTs', () => {
     expect((await me(sign(claims()))).statusCode).toBe(200);
   });
 
+  it('accepts the bearer scheme in any case, as HTTP auth schemes are case-insensitive', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'Bearer'])
+      expect(
+        (await t.app.inject({ url: '/api/v1/me', headers: { authorization: `${scheme} ${valid}` } })).statusCode,
+      ).toBe(200);
+    const basic = await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Basic ${valid}` } });
+    expect(basic.statusCode).toBe(401);
+  });
+
   it('refuses a token whose payload was tampered with after signing', async () => {
     const [header, , signature] = valid.split('.');
     const tampered = `${header!}.${b64url({ ...decode(valid).payload, owner: randomUUID(), role: 'admin' })}.${signature!}`;
