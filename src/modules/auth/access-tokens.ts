@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { Config } from '../../config.js';
 import type { AgentIdentity } from './actor.js';
@@ -29,7 +29,12 @@ export type AccessTokenFailure = 'token_expired' | 'unauthorized';
 
 /** Signs and verifies the 15-minute HS256 access JWTs (RFC 9068 style: typ at+jwt). */
 export function createAccessTokens(config: Config) {
-  const verifyKeys = [config.jwtSecret, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])];
+  // KeyObjects, not strings: given a string, jsonwebtoken first tries to parse it as a
+  // public key on every call, which cost a quarter of the ingestion CPU.
+  const signingKey = createSecretKey(Buffer.from(config.jwtSecret));
+  const verifyKeys = [config.jwtSecret, ...(config.JWT_PREVIOUS_SECRET ? [config.JWT_PREVIOUS_SECRET] : [])].map((k) =>
+    createSecretKey(Buffer.from(k)),
+  );
 
   function issue(agent: AgentIdentity, credentialId: string, scopes: string[]): IssuedAccessToken {
     const expiresIn = config.ACCESS_TOKEN_TTL;
@@ -42,7 +47,7 @@ export function createAccessTokens(config: Config) {
       scope: scopes.join(' '),
       cid: credentialId,
     };
-    const token = jwt.sign(claims, config.jwtSecret, {
+    const token = jwt.sign(claims, signingKey, {
       algorithm: 'HS256',
       header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE },
       issuer: config.JWT_ISSUER,

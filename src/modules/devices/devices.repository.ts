@@ -21,7 +21,7 @@ export function createDevicesRepository({ db }: { db: Db }) {
           .where(and(eq(deviceAuthorizations.userCode, userCode), eq(deviceAuthorizations.status, 'pending')))
       )[0],
 
-    /** Records a poll; returns the row as it was before, or undefined when nothing matched. */
+    /** Records a poll and the (possibly grown) interval. */
     recordPoll: (id: string, now: Date, interval: number) =>
       db.update(deviceAuthorizations).set({ lastPolledAt: now, interval }).where(eq(deviceAuthorizations.id, id)),
 

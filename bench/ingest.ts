@@ -1,0 +1,251 @@
+// npm run bench:ingest — AgentHub ingestion against two baselines on the same machine, in one run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { testConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
+import { runMigrations } from '../src/db/migrate.js';
+import { createFleet, snapshot, type FleetAgent } from './lib/fleet.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { freePort, startProcess } from './lib/processes.js';
+import { fmt, machineLine, table, writeSection } from './lib/report.js';
+
+const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
+const CONNECTIONS = 50;
+const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 50);
+const BATCH = 100;
+const SECRETS = {
+  JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnop',
+  COOKIE_SECRET: 'bench-cookie-secret-0123456789abcdefghijklmn',
+};
+const root = join(import.meta.dirname, '..');
+
+function withDb(url: string, name: string) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function count(url: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${table}`);
+  await client.end();
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Unique timestamps (1 ms apart) so every acknowledged sample is a distinct row. */
+function clock() {
+  let seq = 0;
+  const base = Date.now() / 1000 - 3000;
+  return () => base + seq++ / 1000;
+}
+
+function agentHubSingle(fleet: FleetAgent[]) {
+  const next = clock();
+  let i = 0;
+  return () => {
+    const a = fleet[i++ % fleet.length]!;
+    return {
+      body: JSON.stringify({ server_id: a.serverId, timestamp: next(), metrics: snapshot(i) }),
+      headers: { authorization: `Bearer ${a.jwt}` },
+    };
+  };
+}
+
+function agentHubBatch(fleet: FleetAgent[]) {
+  const next = clock();
+  let i = 0;
+  return () => {
+    const a = fleet[i++ % fleet.length]!;
+    const samples = Array.from({ length: BATCH }, (_, k) => ({ timestamp: next(), metrics: snapshot(i + k) }));
+    return { body: JSON.stringify({ server_id: a.serverId, samples }), headers: { authorization: `Bearer ${a.jwt}` } };
+  };
+}
+
+function baselineSingle(fleet: FleetAgent[]) {
+  const next = clock();
+  let i = 0;
+  return () => {
+    const a = fleet[i++ % fleet.length]!;
+    return {
+      body: JSON.stringify({ agent_id: a.agentId, server_id: a.serverId, timestamp: next(), metrics: snapshot(i) }),
+    };
+  };
+}
+
+async function agentHubProcess(env: Record<string, string>) {
+  const port = await freePort();
+  return startProcess(process.execPath, [join(root, 'bin/agenthub.js'), 'serve'], {
+    port,
+    env: {
+      ...SECRETS,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      RATE_LIMIT_AUTHENTICATED: '100000000',
+      ...env,
+    },
+  });
+}
+
+/** Bare multi-row INSERT loop (100 rows per statement, 4 in flight) into the same table shape. */
+async function bareBatchLoop(url: string, fleet: FleetAgent[]): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const next = clock();
+  let rows = 0;
+  const end = Date.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < end) {
+        const params: unknown[] = [];
+        const values: string[] = [];
+        for (let k = 0; k < BATCH; k++) {
+          const a = fleet[(rows + k) % fleet.length]!;
+          const o = params.length;
+          values.push(`($${o + 1}, $${o + 2}, to_timestamp($${o + 3}), $${o + 4})`);
+          params.push(a.agentId, a.serverId, next(), JSON.stringify(snapshot(k)));
+        }
+        await pool.query(`insert into bench_batch (agent_id, server_id, ts, data) values ${values.join(',')}`, params);
+        rows += BATCH;
+      }
+    }),
+  );
+  await pool.end();
+  return rows / DURATION;
+}
+
+async function main() {
+  const benchDb = `agenthub_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database "${benchDb}"`);
+  const url = withDb(ADMIN_URL, benchDb);
+  const config = testConfig({ jwtSecret: SECRETS.JWT_SECRET, cookieSecret: SECRETS.COOKIE_SECRET });
+  const pgliteDir = mkdtempSync(join(tmpdir(), 'agenthub-bench-'));
+  try {
+    const database = await openDatabase({ url });
+    await runMigrations(database);
+    await database.exec(
+      'create table bench_metrics (like metrics_data including defaults, primary key (agent_id, ts))',
+    );
+    await database.exec('create table bench_batch (like metrics_data including defaults, primary key (agent_id, ts))');
+    console.log(`creating ${AGENTS} agents...`);
+    const fleet = await createFleet(database, config, AGENTS);
+    await database.close();
+
+    const results: LoadResult[] = [];
+    const run = async (
+      label: string,
+      serverUrl: string,
+      next: () => { body: string; headers?: Record<string, string> },
+    ) => {
+      console.log(`running ${label} for ${DURATION}s...`);
+      const result = await runLoad({
+        label,
+        url: serverUrl,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        next,
+      });
+      results.push(result);
+      return result;
+    };
+
+    const bare = await startProcess('npx', ['tsx', join(root, 'bench/servers/bare.ts')], { port: await freePort() });
+    const bareResult = await run('bare Fastify (parse + return)', `${bare.url}/ingest`, baselineSingle(fleet));
+    await bare.stop();
+
+    const pgServer = await startProcess('npx', ['tsx', join(root, 'bench/servers/pg-insert.ts')], {
+      port: await freePort(),
+      env: { DATABASE_URL: url },
+    });
+    const pgResult = await run('Fastify + pg, 1 INSERT/request', `${pgServer.url}/ingest`, baselineSingle(fleet));
+    await pgServer.stop();
+    const pgRows = await count(url, 'bench_metrics');
+
+    const hub = await agentHubProcess({ DATABASE_URL: url });
+    const hubResult = await run('AgentHub POST /api/v1/metrics', `${hub.url}/api/v1/metrics`, agentHubSingle(fleet));
+    const hubRows = await count(url, 'metrics_data');
+    const batchResult = await run(
+      `AgentHub, ${BATCH} samples/request`,
+      `${hub.url}/api/v1/metrics`,
+      agentHubBatch(fleet),
+    );
+    await hub.stop();
+    const batchRows = (await count(url, 'metrics_data')) - hubRows;
+    console.log('running bare multi-row insert loop...');
+    const bareBatchRowsPerSecond = await bareBatchLoop(url, fleet);
+
+    // PGlite: agents created in this process first (one process may hold the data dir at a time).
+    const pglite = await openDatabase({ dataDir: join(pgliteDir, 'pglite') });
+    await runMigrations(pglite);
+    const liteFleet = await createFleet(pglite, config, AGENTS);
+    await pglite.close();
+    const lite = await agentHubProcess({ DATA_DIR: pgliteDir });
+    const liteResult = await run('AgentHub on PGlite', `${lite.url}/api/v1/metrics`, agentHubSingle(liteFleet));
+    await lite.stop();
+    const liteDb = await openDatabase({ dataDir: join(pgliteDir, 'pglite') });
+    const liteRows = Number(
+      (await liteDb.pglite!.query<{ n: string }>('select count(*) as n from metrics_data')).rows[0]?.n ?? 0,
+    );
+    await liteDb.close();
+
+    // Requests still in flight when autocannon stops may commit without their 2xx being counted:
+    // durability holds when every acknowledged row is stored and nothing unsent appears.
+    const rowsCheck = (ok: number, rows: number, sent: number) =>
+      rows >= ok && rows <= sent
+        ? `${fmt(rows)} ✓ (2xx ${fmt(ok)} ≤ rows ≤ sent ${fmt(sent)})`
+        : `${fmt(rows)} ✗ (2xx ${fmt(ok)}, sent ${fmt(sent)})`;
+    const md = [
+      `## Metrics ingestion (\`npm run bench:ingest\`)`,
+      '',
+      `Run ${new Date().toISOString()} on ${machineLine()}; Postgres ${process.env['BENCH_PG_VERSION'] ?? 'local'}; ${CONNECTIONS} connections, ${DURATION} s per run, ${AGENTS} agents, ~0.6 KB snapshots. Load generator and server run in separate processes on the same 2 cores.`,
+      '',
+      table(
+        ['run', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'rows stored (durability check)'],
+        [
+          [bareResult.label, fmt(bareResult.requestsPerSecond), bareResult.p50, bareResult.p99, bareResult.non2xx, '—'],
+          [
+            pgResult.label,
+            fmt(pgResult.requestsPerSecond),
+            pgResult.p50,
+            pgResult.p99,
+            pgResult.non2xx,
+            rowsCheck(pgResult.ok, pgRows, pgResult.sent),
+          ],
+          [
+            hubResult.label,
+            fmt(hubResult.requestsPerSecond),
+            hubResult.p50,
+            hubResult.p99,
+            hubResult.non2xx,
+            rowsCheck(hubResult.ok, hubRows, hubResult.sent),
+          ],
+          [
+            liteResult.label,
+            fmt(liteResult.requestsPerSecond),
+            liteResult.p50,
+            liteResult.p99,
+            liteResult.non2xx,
+            rowsCheck(liteResult.ok, liteRows, liteResult.sent),
+          ],
+        ],
+      ),
+      '',
+      `- AgentHub vs one-INSERT-per-request baseline: **${fmt(hubResult.requestsPerSecond / pgResult.requestsPerSecond, 2)}×** (target ≥ 2.5×)`,
+      `- AgentHub vs bare Fastify ceiling: **${fmt((100 * hubResult.requestsPerSecond) / bareResult.requestsPerSecond, 0)}%** (target ≥ 60%); p99 ${hubResult.p99} ms (target < 25 ms)`,
+      `- Batched ingest: ${fmt(batchResult.requestsPerSecond * BATCH)} samples/s (${fmt(batchResult.requestsPerSecond, 1)} req/s × ${BATCH}, p99 ${batchResult.p99} ms, rows ${rowsCheck(batchResult.ok * BATCH, batchRows, batchResult.sent * BATCH)}) vs bare multi-row insert loop ${fmt(bareBatchRowsPerSecond)} rows/s: **${fmt((100 * batchResult.requestsPerSecond * BATCH) / bareBatchRowsPerSecond, 0)}%** (target ≥ 75%)`,
+    ].join('\n');
+    console.log(`\n${md}\n`);
+    writeSection('ingest', md);
+  } finally {
+    await admin.query(`drop database if exists "${benchDb}" with (force)`);
+    await admin.end();
+    rmSync(pgliteDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,2 @@
+// npm run bench — every benchmark, one after the other; each writes its section of docs/BENCHMARKS.md.
+await import('./ingest.js');
