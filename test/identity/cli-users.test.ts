@@ -133,7 +133,8 @@ describe('agenthub users (command line)', () => {
       await t?.close();
       await database.close();
     }
-  });
+    // Four cold CLI starts (tsx, migrations, argon2) in a row.
+  }, 120_000);
 });
 
 async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
