@@ -9,6 +9,7 @@ import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
 import { registerAuthGuard } from './http/auth-guard.js';
 import { startJobs } from './lib/jobs.js';
+import { attachSocketServer } from './realtime/socket-server.js';
 import { maintainMetricsPartitions } from './modules/metrics/metrics-maintenance.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
@@ -91,6 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   registerAuthGuard(app, ctx);
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
+  if (config.FEATURE_MESSAGING_ENABLED) attachSocketServer(app, ctx);
 
   const jobs = startJobs(
     [
@@ -108,6 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   ctx.onClose(() => jobs.stop());
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());
+  ctx.onClose(() => ctx.services.audit.flush());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();
   });

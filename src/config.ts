@@ -173,6 +173,26 @@ export const envSchema = z.object({
     .min(100)
     .default(10_000)
     .describe('A metrics request waiting longer than this for its commit answers 503.'),
+  MESSAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_048_576)
+    .default(16_384)
+    .describe('Largest room message body, in UTF-8 bytes.'),
+  ROOM_REPLAY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(500)
+    .describe('Most missed messages room:join replays; beyond it the client pages history over REST.'),
+  SOCKET_EVENTS_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30)
+    .describe('Token-bucket rate of events one socket may send.'),
   RATE_LIMIT_ANON: z.coerce
     .number()
     .int()

@@ -14,6 +14,8 @@ import { createDevicesRepository } from './modules/devices/devices.repository.js
 import { createDevicesService } from './modules/devices/devices.service.js';
 import { createMetricsRepository } from './modules/metrics/metrics.repository.js';
 import { createMetricsService } from './modules/metrics/metrics.service.js';
+import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
+import { createRoomsService } from './modules/rooms/rooms.service.js';
 import { createSessionsRepository } from './modules/sessions/sessions.repository.js';
 import { createSessionsService } from './modules/sessions/sessions.service.js';
 import { createTeamsRepository } from './modules/teams/teams.repository.js';
@@ -89,6 +91,15 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     metrics,
     flushConcurrency: embedded === true ? 1 : config.INGEST_FLUSH_CONCURRENCY,
   });
+  const rooms = createRoomsService({
+    config,
+    repository: createRoomsRepository({ db }),
+    agents,
+    teams: teamsRepository,
+    audit,
+    events,
+    metrics,
+  });
   return {
     audit,
     users,
@@ -100,6 +111,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     agents,
     devices,
     metrics: metricsService,
+    rooms,
   };
 }
 

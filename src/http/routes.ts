@@ -6,6 +6,7 @@ import { linkRoutes } from '../modules/devices/link.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
+import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { sessionsRoutes } from '../modules/sessions/sessions.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
@@ -24,6 +25,7 @@ export const routeModules: RouteModule[] = [
   devicesRoutes,
   linkRoutes,
   metricsRoutes,
+  roomsRoutes,
   auditRoutes,
   webRoutes,
 ];

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { MessageRow } from '../db/schema/index.js';
 
 /** In-process signals between features (the scale-out work fans them out over Redis). */
 export interface AppEvents {
@@ -6,6 +7,12 @@ export interface AppEvents {
   'agent.revoked': [{ agentId: string; reason: string }];
   /** One credential was revoked: forget cached checks of it. */
   'credential.revoked': [{ credentialId: string }];
+  /** A message was stored: broadcast it to the room. */
+  'message.created': [{ message: MessageRow }];
+  /** Room membership changed: move live sockets in or out of the room. */
+  'room.member_added': [{ roomId: string; agentId: string }];
+  'room.member_removed': [{ roomId: string; agentId: string }];
+  'room.archived': [{ roomId: string }];
 }
 
 export class AppEventBus extends EventEmitter<AppEvents> {}

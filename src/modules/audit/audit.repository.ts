@@ -33,6 +33,10 @@ export function createAuditRepository({ db }: { db: Db }) {
       await db.insert(auditEvents).values(event);
     },
 
+    async insertMany(events: NewAuditEvent[]): Promise<void> {
+      if (events.length > 0) await db.insert(auditEvents).values(events);
+    },
+
     async list(query: AuditQuery): Promise<AuditEventRow[]> {
       const filters: (SQL | undefined)[] = [
         query.type ? eq(auditEvents.type, query.type) : undefined,

@@ -18,9 +18,9 @@ export interface AuditRecord {
 
 /** Records security-relevant events. Never stores secrets: callers pass prefixes and ids only. */
 export function createAuditService({ repository, log }: { repository: AuditRepository; log: FastifyBaseLogger }) {
-  async function record(event: AuditRecord): Promise<void> {
+  function toRow(event: AuditRecord) {
     const ref = actorRef(event.actor);
-    await repository.insert({
+    return {
       type: event.type,
       actorType: event.actorType ?? ref.actorType,
       actorId: event.actorId !== undefined ? event.actorId : ref.actorId,
@@ -28,12 +28,39 @@ export function createAuditService({ repository, log }: { repository: AuditRepos
       subjectId: event.subjectId ?? null,
       ip: event.ip ?? null,
       payload: event.payload ?? {},
-    });
+    };
+  }
+
+  async function record(event: AuditRecord): Promise<void> {
+    await repository.insert(toRow(event));
+  }
+
+  // High-volume events (message sends) are written once a second in one multi-row insert.
+  let batch: ReturnType<typeof toRow>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  async function flushBatch(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const rows = batch;
+    batch = [];
+    await repository
+      .insertMany(rows)
+      .catch((err: unknown) => log.warn({ err, count: rows.length }, 'audit batch not recorded'));
   }
 
   return {
     record,
     /** For hot or best-effort paths: the caller does not wait, and a failure is only logged. */
+    /** Queued and written with others within a second: for events on hot paths. */
+    recordBatched(event: AuditRecord): void {
+      batch.push(toRow(event));
+      if (batch.length >= 1000) void flushBatch();
+      else timer ??= setTimeout(() => void flushBatch(), 1000).unref();
+    },
+
+    /** Writes queued events now (graceful shutdown). */
+    flush: flushBatch,
+
     recordInBackground(event: AuditRecord): void {
       record(event).catch((err: unknown) => log.warn({ err, type: event.type }, 'audit event not recorded'));
     },

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import type { Presence } from '../../realtime/presence.js';
+import type { RoomJoins } from '../../realtime/room-joins.js';
+import type { Ack } from '../../realtime/socket-events.js';
+import type { AgentSocket } from '../../realtime/socket-server.js';
+import { AppError } from '../../lib/errors.js';
+import { clientMsgId, messageBody, presentMessage } from './rooms.schemas.js';
+
+const joinPayload = z.object({ room_id: z.uuid(), since_seq: z.number().int().min(0).optional() });
+const leavePayload = z.object({ room_id: z.uuid() });
+const sendPayload = z.object({ room_id: z.uuid(), body: messageBody, client_msg_id: clientMsgId.optional() });
+
+interface Deps {
+  ctx: AppContext;
+  presence: Presence;
+  joins: RoomJoins;
+}
+
+type Reply = Ack;
+
+function fail(ack: Reply | undefined, error: unknown) {
+  if (error instanceof z.ZodError) {
+    ack?.({
+      ok: false,
+      error: 'invalid_request',
+      details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  } else if (error instanceof AppError && error.statusCode < 500) {
+    ack?.({ ok: false, error: error.statusCode === 403 ? 'forbidden' : error.code, message: error.message });
+  } else {
+    ack?.({
+      ok: false,
+      error: error instanceof AppError && error.code === 'unavailable' ? 'unavailable' : 'internal_error',
+    });
+  }
+}
+
+/** room:join, room:leave and message:send for one socket. */
+export function registerRoomHandlers(socket: AgentSocket, { ctx, presence, joins }: Deps) {
+  const { rooms } = ctx.services;
+
+  /** Every handler: validated, timed, never throws into socket.io. */
+  function on(
+    event: 'room:join' | 'room:leave' | 'message:send',
+    handle: (payload: unknown, ack: Reply | undefined) => Promise<void>,
+  ) {
+    socket.on(event, (payload: unknown, ack?: Reply) => {
+      // A client may omit the ack or send something else in its place.
+      const reply = typeof ack === 'function' ? ack : undefined;
+      const end = ctx.metrics.websocketLatency.startTimer({ event });
+      handle(payload, reply)
+        .catch((error: unknown) => {
+          if (!(error instanceof z.ZodError || error instanceof AppError))
+            ctx.log.error({ err: error, event }, 'socket handler failed');
+          fail(reply, error);
+        })
+        .finally(() => end());
+    });
+  }
+
+  on('room:join', async (payload, ack) => {
+    const { room_id, since_seq } = joinPayload.parse(payload);
+    if (!(await rooms.isMember(room_id, socket.data.actor.agent.id)))
+      throw new AppError('forbidden', 403, 'Not a member of this room.');
+    joins.join(socket, room_id);
+    const room = await rooms.load(room_id, socket.data.actor);
+    const replay = since_seq === undefined ? { missed: [], recovered: true } : await rooms.replay(room_id, since_seq);
+    ack?.({
+      ok: true,
+      presence: presence.snapshot(room_id),
+      missed: replay.missed.map(presentMessage),
+      recovered: replay.recovered,
+      last_seq: room.lastSeq,
+    });
+  });
+
+  on('room:leave', (payload, ack) => {
+    const { room_id } = leavePayload.parse(payload);
+    joins.leave(socket, room_id);
+    ack?.({ ok: true });
+    return Promise.resolve();
+  });
+
+  on('message:send', async (payload, ack) => {
+    const input = sendPayload.parse(payload);
+    if (!socket.data.rooms.has(input.room_id) && !(await rooms.isMember(input.room_id, socket.data.actor.agent.id))) {
+      throw new AppError('forbidden', 403, 'Not a member of this room.');
+    }
+    const { message, duplicate } = await rooms.send(socket.data.actor, {
+      roomId: input.room_id,
+      body: input.body,
+      clientMsgId: input.client_msg_id,
+    });
+    ack?.({ ok: true, message: presentMessage(message), duplicate });
+  });
+}

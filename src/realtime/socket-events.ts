@@ -1,0 +1,45 @@
+import type { AgentActor } from '../modules/auth/actor.js';
+import type { MessagePayload } from '../modules/rooms/rooms.schemas.js';
+
+export interface PresenceAgent {
+  agent_id: string;
+  name: string;
+}
+
+/** The one ack envelope: `{ok: true, ...}` or `{ok: false, error, message?, details?}`. */
+export type AckResponse =
+  ({ ok: true } & Record<string, unknown>) | { ok: false; error: string; message?: string; details?: unknown };
+export type Ack = (response: AckResponse) => void;
+
+/**
+ * Events a client sends on /agents. Payloads are `unknown` on purpose: each is
+ * validated with Zod in its handler (types are not validation). Acks:
+ * - room:join `{room_id, since_seq?}` → `{ok, presence, missed, recovered, last_seq}`
+ * - room:leave `{room_id}` → `{ok}`
+ * - message:send `{room_id, body, client_msg_id?}` → `{ok, message, duplicate}`
+ * - auth:refresh `{token}` → `{ok, expires_at}`
+ */
+export interface ClientToServerEvents {
+  'room:join': (payload: unknown, ack?: Ack) => void;
+  'room:leave': (payload: unknown, ack?: Ack) => void;
+  'message:send': (payload: unknown, ack?: Ack) => void;
+  'auth:refresh': (payload: unknown, ack?: Ack) => void;
+}
+
+export interface ServerToClientEvents {
+  connected: (payload: { agent_id: string; rooms: { id: string; slug: string; last_seq: number }[] }) => void;
+  'message:new': (payload: MessagePayload) => void;
+  'presence:update': (payload: { room_id: string; joined: PresenceAgent[]; left: PresenceAgent[] }) => void;
+  error: (payload: { error: string; message: string }) => void;
+}
+
+export interface SocketData {
+  /** The authenticated agent; replaced on auth:refresh. */
+  actor: AgentActor;
+  /** Rooms this socket is joined to (membership verified). */
+  rooms: Set<string>;
+}
+
+export const roomChannel = (roomId: string) => `room:${roomId}`;
+export const agentChannel = (agentId: string) => `agent:${agentId}`;
+export const credentialChannel = (credentialId: string) => `cred:${credentialId}`;
