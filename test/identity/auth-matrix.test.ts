@@ -26,6 +26,7 @@ import {
  * The endpoint auth matrix: for every route, the kinds it declares (config.auth)
  * and the status a well-formed request gets with each credential kind:
  * [anon, user (owner of the resources), other user, admin, agent JWT, API token].
+ * The agent (role `agent`) belongs to the user and is a member of the user's room.
  * docs/API.md carries the same table; a test below keeps the two identical.
  */
 const MATRIX: Record<string, { accepts: string; statuses: readonly [number, number, number, number, number, number] }> =
@@ -78,6 +79,14 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'GET /api/v1/metrics/:server_id': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
     'GET /api/v1/agents/:id/metrics/series': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
     'GET /api/v1/audit': { accepts: 'admin', statuses: [401, 403, 403, 200, 401, 401] },
+    'POST /api/v1/rooms': { accepts: 'user, agent', statuses: [401, 201, 201, 201, 403, 401] },
+    'GET /api/v1/rooms': { accepts: 'user, agent', statuses: [401, 200, 200, 200, 200, 401] },
+    'GET /api/v1/rooms/:id': { accepts: 'user, agent', statuses: [401, 200, 404, 200, 200, 401] },
+    'POST /api/v1/rooms/:id/archive': { accepts: 'user, agent', statuses: [401, 200, 404, 200, 403, 401] },
+    'POST /api/v1/rooms/:id/members': { accepts: 'user, agent', statuses: [401, 201, 404, 201, 403, 401] },
+    'DELETE /api/v1/rooms/:id/members/:agent_id': { accepts: 'user, agent', statuses: [401, 204, 404, 204, 403, 401] },
+    'GET /api/v1/rooms/:id/messages': { accepts: 'user, agent', statuses: [401, 200, 404, 200, 200, 401] },
+    'POST /api/v1/rooms/:id/messages': { accepts: 'user, agent', statuses: [401, 201, 404, 201, 201, 401] },
   };
 
 const KINDS = ['anon', 'user', 'other', 'admin', 'agent', 'apiToken'] as const;
@@ -106,6 +115,8 @@ describe('the endpoint auth matrix', () => {
   let agent: AgentWithToken;
   let jwt: string;
   let teamId: string;
+  /** A room of `user` whose member is the fixture agent. */
+  let roomId: string;
 
   const setup = (method: 'GET' | 'POST', url: string, payload?: object, who?: Person) =>
     t.app.inject({
@@ -139,6 +150,16 @@ describe('the endpoint auth matrix', () => {
     const approve = await setup('POST', '/api/v1/agent-link/approve', { user_code }, admin);
     expect(approve.statusCode).toBe(200);
     return device_code;
+  }
+
+  /** A room of `user` with the fixture agent as a member, that a probe may archive. */
+  async function disposableRoom(): Promise<string> {
+    const res = await setup('POST', '/api/v1/rooms', { slug: `room-${suffix()}`, name: 'Disposable' }, user);
+    expect(res.statusCode).toBe(201);
+    const id = res.json<{ room: { id: string } }>().room.id;
+    const add = await setup('POST', `/api/v1/rooms/${id}/members`, { agent_id: agent.agent.id }, user);
+    expect(add.statusCode).toBe(201);
+    return id;
   }
 
   /** An agent of `user` that a probe may deactivate, replace or regenerate. */
@@ -282,6 +303,34 @@ describe('the endpoint auth matrix', () => {
       url: `/api/v1/agents/${agent.agent.id}/metrics/series?path=cpu.usage`,
     }),
     'GET /api/v1/audit': () => ({ method: 'GET', url: '/api/v1/audit' }),
+    'POST /api/v1/rooms': () => ({
+      method: 'POST',
+      url: '/api/v1/rooms',
+      json: { slug: `room-${suffix()}`, name: 'Room' },
+    }),
+    'GET /api/v1/rooms': () => ({ method: 'GET', url: '/api/v1/rooms' }),
+    'GET /api/v1/rooms/:id': () => ({ method: 'GET', url: `/api/v1/rooms/${roomId}` }),
+    'POST /api/v1/rooms/:id/archive': async () => ({
+      method: 'POST',
+      url: `/api/v1/rooms/${await disposableRoom()}/archive`,
+    }),
+    'POST /api/v1/rooms/:id/members': async () => ({
+      method: 'POST',
+      url: `/api/v1/rooms/${roomId}/members`,
+      json: { agent_id: (await disposableAgent()).id },
+    }),
+    'DELETE /api/v1/rooms/:id/members/:agent_id': async () => {
+      const { id } = await disposableAgent();
+      const add = await setup('POST', `/api/v1/rooms/${roomId}/members`, { agent_id: id }, user);
+      expect(add.statusCode).toBe(201);
+      return { method: 'DELETE', url: `/api/v1/rooms/${roomId}/members/${id}` };
+    },
+    'GET /api/v1/rooms/:id/messages': () => ({ method: 'GET', url: `/api/v1/rooms/${roomId}/messages` }),
+    'POST /api/v1/rooms/:id/messages': () => ({
+      method: 'POST',
+      url: `/api/v1/rooms/${roomId}/messages`,
+      json: { body: 'hello from the matrix' },
+    }),
   };
 
   let sampleSecond = Math.floor(Date.now() / 1000) - 3600;
@@ -341,6 +390,7 @@ describe('the endpoint auth matrix', () => {
     jwt = await exchange(t, agent.token);
     const team = await setup('POST', '/api/v1/teams', { name: 'Matrix' }, user);
     teamId = team.json<{ team: { id: string } }>().team.id;
+    roomId = await disposableRoom();
   });
   afterAll(() => t.close());
 
