@@ -30,6 +30,7 @@ export function checkMetricsShape(value: unknown, limits: ShapeLimits = DEFAULT_
         return `${path}: key length must be 1-${limits.maxKeyLength}`;
       // jsonb cannot store NUL; refusing it here keeps one bad sample from failing a shared commit.
       if (key.includes('\u0000')) return `${path}: keys may not contain NUL`;
+      if (LONE_SURROGATE.test(key)) return `${path}: keys must be valid Unicode`;
       const child = node[key];
       const childPath = `${path}.${key}`;
       switch (typeof child) {
@@ -42,6 +43,7 @@ export function checkMetricsShape(value: unknown, limits: ShapeLimits = DEFAULT_
           if (child.length > limits.maxStringLength)
             return `${childPath} is longer than ${limits.maxStringLength} characters`;
           if (child.includes('\u0000')) return `${childPath} may not contain NUL`;
+          if (LONE_SURROGATE.test(child)) return `${childPath} must be valid Unicode`;
           break;
         case 'object': {
           if (!isPlainObject(child))
@@ -58,6 +60,9 @@ export function checkMetricsShape(value: unknown, limits: ShapeLimits = DEFAULT_
   };
   return walk(value, 'metrics', 1);
 }
+
+// In /u mode a surrogate pair is one code point, so this matches only unpaired halves, which jsonb refuses.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
