@@ -175,14 +175,15 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
   const { events } = ctx;
   const onMessage = ({ message }: { message: Parameters<typeof presentMessage>[0] }) =>
     nsp.to(roomChannel(message.roomId)).emit('message:new', presentMessage(message));
-  const onAgentRevoked = ({ agentId }: { agentId: string }) => {
+  // Deactivation revokes the agent's credentials first, so both paths must say why before closing.
+  const revoke = (channel: string) => {
     nsp
-      .in(agentChannel(agentId))
+      .in(channel)
       .emit('error', { error: 'revoked', message: 'This agent was deactivated or its credentials revoked.' });
-    nsp.in(agentChannel(agentId)).disconnectSockets(true);
+    nsp.in(channel).disconnectSockets(true);
   };
-  const onCredentialRevoked = ({ credentialId }: { credentialId: string }) =>
-    nsp.in(credentialChannel(credentialId)).disconnectSockets(true);
+  const onAgentRevoked = ({ agentId }: { agentId: string }) => revoke(agentChannel(agentId));
+  const onCredentialRevoked = ({ credentialId }: { credentialId: string }) => revoke(credentialChannel(credentialId));
   const onMemberAdded = ({ roomId, agentId }: { roomId: string; agentId: string }) => {
     for (const socket of localSockets(agentId)) joins.join(socket, roomId);
   };
