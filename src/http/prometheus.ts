@@ -15,7 +15,7 @@ export function registerHttpMetrics(app: FastifyInstance, ctx: AppContext): void
 }
 
 export function metricsTokenMatches(expected: string, header: string | undefined): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
+  if (!header || !/^bearer /i.test(header)) return false;
   const given = Buffer.from(header.slice(7));
   const wanted = Buffer.from(expected);
   return given.length === wanted.length && timingSafeEqual(given, wanted);

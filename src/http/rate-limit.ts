@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 /** The credential a request carries (bearer or session cookie), if any. */
 function presentedCredential(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header;
+  if (header && /^bearer /i.test(header)) return header;
   return request.cookies['agenthub_session'] ?? request.cookies['__Host-agenthub_session'];
 }
 

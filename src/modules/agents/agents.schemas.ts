@@ -44,7 +44,10 @@ export const createAgentBody = z.object({
 
 export const issueTokenBody = z
   .object({
-    expires_at: z.iso.datetime({ offset: true }).optional(),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .refine((v) => new Date(v).getTime() > Date.now(), 'expires_at must be in the future')
+      .optional(),
     scopes: z
       .array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/))
       .max(20)
