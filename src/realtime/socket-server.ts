@@ -92,18 +92,24 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     socket.on('auth:refresh', (payload: unknown, ack?: Ack) => {
       const reply = typeof ack === 'function' ? ack : undefined;
       const token = z.object({ token: z.string() }).safeParse(payload);
-      void authenticate(token.success ? token.data.token : undefined).then((actor) => {
-        if (typeof actor === 'string' || actor.agent.id !== agentId) {
-          reply?.({ ok: false, error: typeof actor === 'string' ? actor : 'unauthorized' });
-          return;
-        }
-        void socket.leave(credentialChannel(socket.data.actor.credentialId));
-        socket.data.actor = actor;
-        void socket.join(credentialChannel(actor.credentialId));
-        clearTimeout(expiry);
-        expiry = scheduleExpiry(socket);
-        reply?.({ ok: true, expires_at: new Date(actor.expiresAt * 1000).toISOString() });
-      });
+      authenticate(token.success ? token.data.token : undefined)
+        .then((actor) => {
+          if (typeof actor === 'string' || actor.agent.id !== agentId) {
+            reply?.({ ok: false, error: typeof actor === 'string' ? actor : 'unauthorized' });
+            return;
+          }
+          void socket.leave(credentialChannel(socket.data.actor.credentialId));
+          socket.data.actor = actor;
+          void socket.join(credentialChannel(actor.credentialId));
+          clearTimeout(expiry);
+          expiry = scheduleExpiry(socket);
+          reply?.({ ok: true, expires_at: new Date(actor.expiresAt * 1000).toISOString() });
+        })
+        // An unhandled rejection here would take the whole process down.
+        .catch((error: unknown) => {
+          ctx.log.warn({ err: error }, 'socket token refresh failed');
+          reply?.({ ok: false, error: 'unavailable' });
+        });
     });
 
     socket.on('disconnect', () => {
