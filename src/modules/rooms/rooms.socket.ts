@@ -49,7 +49,8 @@ export function registerRoomHandlers(socket: AgentSocket, { ctx, presence, joins
       // A client may omit the ack or send something else in its place.
       const reply = typeof ack === 'function' ? ack : undefined;
       const end = ctx.metrics.websocketLatency.startTimer({ event });
-      handle(payload, reply)
+      // Inside a promise: a handler that throws before its first await must not become an uncaught exception.
+      new Promise<void>((resolve) => resolve(handle(payload, reply)))
         .catch((error: unknown) => {
           if (!(error instanceof z.ZodError || error instanceof AppError))
             ctx.log.error({ err: error, event }, 'socket handler failed');
