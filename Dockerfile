@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # AgentHub image: build with dev dependencies, run with production dependencies only.
 #   docker build -t agenthub .
-#   docker run -p 3000:3000 -v agenthub-data:/data agenthub        (embedded PGlite in /data)
-#   docker run -p 3000:3000 -e DATABASE_URL=postgres://... -e JWT_SECRET=... -e COOKIE_SECRET=... agenthub
+#   docker run -p 3000:3000 -v agenthub-data:/data -e JWT_SECRET=... -e COOKIE_SECRET=... agenthub
+# That keeps the embedded PGlite database in /data; add -e DATABASE_URL=postgres://... for Postgres.
+# NODE_ENV=production: the two secrets (>= 32 characters each) are required, never generated.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
