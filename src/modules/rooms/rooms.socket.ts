@@ -5,6 +5,7 @@ import type { RoomJoins } from '../../realtime/room-joins.js';
 import type { Ack } from '../../realtime/socket-events.js';
 import type { AgentSocket } from '../../realtime/socket-server.js';
 import { AppError } from '../../lib/errors.js';
+import { roomArchived } from './rooms.errors.js';
 import { clientMsgId, messageBody, presentMessage } from './rooms.schemas.js';
 
 const joinPayload = z.object({ room_id: z.uuid(), since_seq: z.number().int().min(0).optional() });
@@ -64,8 +65,14 @@ export function registerRoomHandlers(socket: AgentSocket, { ctx, presence, joins
     const { room_id, since_seq } = joinPayload.parse(payload);
     if (!(await rooms.isMember(room_id, socket.data.actor.agent.id)))
       throw new AppError('forbidden', 403, 'Not a member of this room.');
+    // Joined before the room is read, so last_seq covers everything not broadcast to this socket.
     joins.join(socket, room_id);
     const room = await rooms.load(room_id, socket.data.actor);
+    if (room.archivedAt) {
+      // Archiving moved every socket out; an archived room takes no one back.
+      joins.leave(socket, room_id);
+      throw roomArchived();
+    }
     const replay = since_seq === undefined ? { missed: [], recovered: true } : await rooms.replay(room_id, since_seq);
     ack?.({
       ok: true,
