@@ -103,13 +103,21 @@ export function createAgentsService({ config, repository, credentials, users, te
       return { agent };
     },
 
-    async list(actor: UserActor) {
-      const scope =
-        actor.user.role === 'admin'
-          ? ({ all: true } as const)
-          : { userId: actor.user.id, teamIds: [...actor.teams.keys()] };
-      return { agents: await repository.listVisible(scope) };
-    },
+    list: async (actor: UserActor) => ({ agents: await repository.listVisible(visibleScope(actor)) }),
+
+    /** An agent's tenant: every agent of its owner or of its team (what an agent may read, per the policy). */
+    listTenant: async (ownerId: string, teamId: string | null) => ({
+      agents: await repository.listVisible({ userId: ownerId, teamIds: teamId ? [teamId] : [] }),
+    }),
+
+    /** Agents the actor may read: a person's visible agents, or an agent's tenant. */
+    listReadable: async (actor: Actor) => ({
+      agents: await repository.listVisible(
+        actor.kind === 'user'
+          ? visibleScope(actor)
+          : { userId: actor.agent.ownerId, teamIds: actor.agent.teamId ? [actor.agent.teamId] : [] },
+      ),
+    }),
 
     get: async (id: string, actor: Actor) => ({ agent: await load(id, actor) }),
 
@@ -157,6 +165,12 @@ export function createAgentsService({ config, repository, credentials, users, te
       return credentials.issueApiToken(agent, {}, context);
     },
   };
+}
+
+function visibleScope(actor: UserActor) {
+  return actor.user.role === 'admin'
+    ? ({ all: true } as const)
+    : { userId: actor.user.id, teamIds: [...actor.teams.keys()] };
 }
 
 export type AgentsService = ReturnType<typeof createAgentsService>;

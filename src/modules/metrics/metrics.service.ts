@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { badRequest } from '../../lib/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { AgentActor, UserActor } from '../auth/actor.js';
+import type { Actor, AgentActor } from '../auth/actor.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import { createIngestBuffer } from './ingest-buffer.js';
 import { checkMetricsShape } from './metrics-shape.js';
@@ -115,20 +115,20 @@ export function createMetricsService({ config, repository, agents, metrics, flus
 
     drain: () => buffer.drain(),
 
-    /** GET /api/v1/metrics/:server_id — snapshots of the caller's agents with that server_id. */
+    /** GET /api/v1/metrics/:server_id (and MCP get_metrics) — snapshots of readable agents with that server_id. */
     async latest(
-      actor: UserActor,
+      actor: Actor,
       serverId: string,
       range: { from?: Date | undefined; to?: Date | undefined; limit: number },
     ) {
-      const { agents: visible } = await agents.list(actor);
+      const { agents: visible } = await agents.listReadable(actor);
       const ids = visible.filter((a) => a.serverId === serverId).map((a) => a.id);
       if (ids.length === 0) return undefined;
       return repository.latest(ids, range);
     },
 
     async series(
-      actor: UserActor,
+      actor: Actor,
       agentId: string,
       query: { path: string; from?: Date | undefined; to?: Date | undefined; step: number },
     ) {
