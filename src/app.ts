@@ -9,6 +9,8 @@ import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
 import { registerAuthGuard } from './http/auth-guard.js';
 import { startJobs } from './lib/jobs.js';
+import { startEventFanout } from './scale/event-fanout.js';
+import { createJobLock } from './scale/job-lock.js';
 import { attachSocketServer } from './realtime/socket-server.js';
 import { maintainMetricsPartitions } from './modules/metrics/metrics-maintenance.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -85,7 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
   await registerSecurity(app, config);
-  await registerRateLimit(app, config);
+  await registerRateLimit(app, config, ctx.redis);
   await registerOpenApi(app, config);
   registerErrorHandler(app);
   registerHttpMetrics(app, ctx);
@@ -93,6 +95,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
   if (config.FEATURE_MESSAGING_ENABLED) attachSocketServer(app, ctx);
+  const redis = ctx.redis;
+  if (redis) {
+    const stopFanout = await startEventFanout(ctx.events, redis, ctx.log);
+    ctx.onClose(stopFanout);
+  }
 
   const jobs = startJobs(
     [
@@ -106,11 +113,13 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       },
     ],
     ctx.log,
+    createJobLock(ctx.redis),
   );
   ctx.onClose(() => jobs.stop());
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());
   ctx.onClose(() => ctx.services.audit.flush());
+  if (redis) ctx.onClose(() => redis.close());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();
   });

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AppEventBus } from './lib/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { connectRedis, type RedisLink } from './scale/redis.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -16,6 +17,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   events: AppEventBus;
   services: Services;
+  /** Set when REDIS_URL is: the scale-out link (socket.io adapter, fan-out, shared limits). */
+  redis: RedisLink | undefined;
   /** Times a named database operation into agenthub_db_query_duration_seconds. */
   timed<T>(operation: string, work: () => Promise<T>): Promise<T>;
   /** Work to run when the app closes (flush buffers, stop jobs), in registration order. */
@@ -34,8 +37,10 @@ export function createContext(options: { config: Config; database: Database; log
     metrics,
   });
   const closeTasks: (() => Promise<void> | void)[] = [];
+  const redis = options.config.REDIS_URL ? connectRedis(options.config.REDIS_URL, options.log, metrics) : undefined;
   return {
     ...options,
+    redis,
     metrics,
     events,
     services,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { RedisLink } from '../scale/redis.js';
 
 /** The credential a request carries (bearer or session cookie), if any. */
 function presentedCredential(request: FastifyRequest): string | undefined {
@@ -15,9 +16,11 @@ function presentedCredential(request: FastifyRequest): string | undefined {
  * credential get a larger bucket per credential. Forged credentials gain
  * nothing: they fail authentication and count against the per-IP failure limit.
  */
-export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
+export async function registerRateLimit(app: FastifyInstance, config: Config, redis?: RedisLink): Promise<void> {
   await app.register(rateLimit, {
     global: true,
+    // Shared counters across instances; if Redis is down, requests are let through rather than refused.
+    ...(redis ? { redis: redis.commands, nameSpace: 'agenthub-rl:', skipOnError: true } : {}),
     timeWindow: 60_000,
     max: (request) => (presentedCredential(request) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON),
     keyGenerator: (request) => {

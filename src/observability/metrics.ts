@@ -88,6 +88,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+    redisUp: new Gauge({
+      name: 'agenthub_redis_up',
+      help: '1 while the Redis link (scale-out) is connected, 0 while degraded; absent use means single instance.',
+      registers,
+    }),
     ingestClockSkew: new Histogram({
       name: 'agenthub_ingest_clock_skew_seconds',
       help: 'Absolute difference between the agent timestamp and the server receive time.',

@@ -1,3 +1,4 @@
+import { createAdapter } from '@socket.io/redis-adapter';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
@@ -42,6 +43,8 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     maxHttpBufferSize: ctx.config.MESSAGE_MAX_BYTES * 2 + 8192,
     cors: { origin: allowedOrigins(ctx.config), credentials: true },
   });
+  // Several instances: broadcasts and disconnects reach sockets on every instance.
+  if (ctx.redis) io.adapter(createAdapter(ctx.redis.pub, ctx.redis.sub, { key: 'agenthub' }));
   const nsp: AgentNamespace = io.of('/agents');
   const presence = createPresence();
   const joins = createRoomJoins({ nsp, presence, metrics: ctx.metrics });

@@ -19,9 +19,10 @@ export const healthRoutes: RouteModule = (app, ctx) => {
     () => ({ status: 'ok' as const, uptime: Math.round((performance.now() - started) / 1000) }),
   );
 
+  // Redis is reported but does not make an instance unready: without it, HTTP and local sockets still work.
   const readiness = z.object({
     status: z.enum(['ready', 'unavailable']),
-    checks: z.object({ db: z.enum(['ok', 'error']) }),
+    checks: z.object({ db: z.enum(['ok', 'error']), redis: z.enum(['ok', 'error']).optional() }),
   });
   app.get(
     '/readyz',
@@ -34,12 +35,13 @@ export const healthRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (_request, reply) => {
-      const db = await checkDatabase(ctx);
-      if (db === 'ok') return { status: 'ready' as const, checks: { db } };
+      const [db, redis] = await Promise.all([checkDatabase(ctx), ctx.redis?.ping()]);
+      const checks = { db, ...(redis === undefined ? {} : { redis: redis ? ('ok' as const) : ('error' as const) }) };
+      if (db === 'ok') return { status: 'ready' as const, checks };
       return reply
         .code(503)
         .header('retry-after', '5')
-        .send({ status: 'unavailable' as const, checks: { db } });
+        .send({ status: 'unavailable' as const, checks });
     },
   );
 
