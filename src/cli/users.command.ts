@@ -1,16 +1,26 @@
 import { Command } from 'commander';
-import pino from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { loadConfig } from '../config.js';
-import { runMigrations } from '../db/migrate.js';
-import { AppEventBus } from '../lib/events.js';
-import { email, password, personName } from '../modules/users/users.schemas.js';
-import { createMetrics } from '../observability/metrics.js';
-import { openConfiguredDatabase } from '../server.js';
-import { createServices, type Services } from '../services.js';
+import type { Services } from '../services.js';
 
 /** Opens the configured database (migrated), builds the services, runs `work`, closes. */
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: `agenthub --help` and `agenthub agent ...` never need the server.
+  const [
+    { default: pino },
+    { runMigrations },
+    { AppEventBus },
+    { createMetrics },
+    { openConfiguredDatabase },
+    { createServices },
+  ] = await Promise.all([
+    import('pino'),
+    import('../db/migrate.js'),
+    import('../lib/events.js'),
+    import('../observability/metrics.js'),
+    import('../server.js'),
+    import('../services.js'),
+  ]);
   const config = loadConfig();
   const database = await openConfiguredDatabase(config);
   try {
@@ -45,6 +55,7 @@ interface CreateOptions {
 }
 
 async function createUser(options: CreateOptions): Promise<void> {
+  const { email, password, personName } = await import('../modules/users/users.schemas.js');
   const input = {
     email: parse(email, options.email, '--email'),
     name: parse(personName, options.name, '--name'),
@@ -64,6 +75,7 @@ async function createUser(options: CreateOptions): Promise<void> {
 }
 
 async function loginLink(options: { email: string }): Promise<void> {
+  const { email } = await import('../modules/users/users.schemas.js');
   const address = parse(email, options.email, '--email');
   await withServices(async ({ sessions }) => {
     const link = await sessions.issueLoginLink(address, { actorId: null });
