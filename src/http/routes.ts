@@ -3,6 +3,7 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { credentialsRoutes } from '../modules/credentials/credentials.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { linkRoutes } from '../modules/devices/link.routes.js';
+import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
@@ -26,6 +27,7 @@ export const routeModules: RouteModule[] = [
   linkRoutes,
   metricsRoutes,
   roomsRoutes,
+  mcpRoutes,
   auditRoutes,
   webRoutes,
 ];

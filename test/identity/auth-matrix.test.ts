@@ -87,6 +87,9 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'DELETE /api/v1/rooms/:id/members/:agent_id': { accepts: 'user, agent', statuses: [401, 204, 404, 204, 403, 401] },
     'GET /api/v1/rooms/:id/messages': { accepts: 'user, agent', statuses: [401, 200, 404, 200, 200, 401] },
     'POST /api/v1/rooms/:id/messages': { accepts: 'user, agent', statuses: [401, 201, 404, 201, 201, 401] },
+    'POST /mcp': { accepts: 'agent, api-token', statuses: [401, 401, 401, 401, 200, 200] },
+    'GET /mcp': { accepts: 'agent, api-token', statuses: [401, 401, 401, 401, 405, 405] },
+    'DELETE /mcp': { accepts: 'agent, api-token', statuses: [401, 401, 401, 401, 405, 405] },
   };
 
 const KINDS = ['anon', 'user', 'other', 'admin', 'agent', 'apiToken'] as const;
@@ -94,6 +97,8 @@ type Kind = (typeof KINDS)[number];
 const COOKIE_KINDS = new Set<Kind>(['user', 'other', 'admin']);
 /** Routes served by ecosystem plugins (OpenAPI viewer, static files): public, no auth config. */
 const PLUGIN_PREFIXES = ['/docs', '/static/'];
+/** A Streamable HTTP MCP client accepts a JSON answer or an event stream. */
+const MCP_ACCEPT = { accept: 'application/json, text/event-stream' };
 /** Setup requests come from their own address so they do not eat the anonymous rate-limit bucket. */
 const SETUP_IP = '192.0.2.200';
 
@@ -105,6 +110,8 @@ interface Probe {
   form?: Record<string, string>;
   /** Sign the person in anew for this request (the request ends the session). */
   freshSession?: boolean;
+  /** Extra request headers (MCP clients must accept both JSON and SSE). */
+  headers?: Record<string, string>;
 }
 
 describe('the endpoint auth matrix', () => {
@@ -331,6 +338,14 @@ describe('the endpoint auth matrix', () => {
       url: `/api/v1/rooms/${roomId}/messages`,
       json: { body: 'hello from the matrix' },
     }),
+    'POST /mcp': () => ({
+      method: 'POST',
+      url: '/mcp',
+      headers: MCP_ACCEPT,
+      json: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_rooms', arguments: {} } },
+    }),
+    'GET /mcp': () => ({ method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream' } }),
+    'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
   };
 
   let sampleSecond = Math.floor(Date.now() / 1000) - 3600;
@@ -348,7 +363,7 @@ describe('the endpoint auth matrix', () => {
   }
 
   async function send(kind: Kind, probe: Probe) {
-    const headers = await credentialsFor(kind, probe.freshSession === true);
+    const headers = { ...probe.headers, ...(await credentialsFor(kind, probe.freshSession === true)) };
     if (probe.form) {
       const fields = { ...probe.form };
       if (COOKIE_KINDS.has(kind)) {

@@ -1,0 +1,48 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Actor, AgentActor } from '../auth/actor.js';
+import type { MessageWaits } from './message-waits.js';
+import type { McpMetrics } from './mcp.metrics.js';
+import { registerFleetTools } from './mcp.fleet-tools.js';
+import { registerRoomTools } from './mcp.room-tools.js';
+
+export interface ToolContext {
+  ctx: AppContext;
+  /** Every tool acts as this agent, through the same services and policy as its REST and socket calls. */
+  actor: AgentActor;
+  waits: MessageWaits;
+  metrics: McpMetrics;
+  log: FastifyBaseLogger;
+}
+
+/** Whatever the credential (JWT or API token), the services see the agent. */
+export function agentActorOf(actor: Extract<Actor, { kind: 'agent' | 'api-token' }>): AgentActor {
+  if (actor.kind === 'agent') return actor;
+  // An API token has no JWT expiry; this actor lives only as long as the request.
+  return {
+    kind: 'agent',
+    agent: actor.agent,
+    credentialId: actor.credentialId,
+    scopes: actor.scopes,
+    expiresAt: Math.floor(Date.now() / 1000),
+  };
+}
+
+/** One MCP server per request (stateless transport): cheap, and it carries the caller's identity. */
+export function createAgentMcpServer(context: ToolContext): McpServer {
+  const { agent } = context.actor;
+  const server = new McpServer(
+    { name: 'agenthub', title: 'AgentHub', version: '0.1.0' },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
+        'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
+        'someone answers. list_agents and get_metrics show the agents of your owner and team.',
+    },
+  );
+  registerRoomTools(server, context);
+  registerFleetTools(server, context);
+  return server;
+}
