@@ -199,7 +199,6 @@ describe('graceful close while ingestion is in flight', () => {
     await closing;
     const settled = await Promise.all(outcomes);
 
-    console.log(settled.map((o) => `${o.status}${o.afterClose ? 'a' : 'b'}`).join(' '));
     for (const outcome of settled) expect([0, 200, 503], outcome.body).toContain(outcome.status);
     // Requests already in the handler when close began were finished, not dropped.
     expect(settled.filter((o) => o.status === 200 && o.afterClose).length).toBeGreaterThan(0);
