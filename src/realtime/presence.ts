@@ -4,12 +4,20 @@ import type { PresenceAgent } from './socket-events.js';
  * Who is in which room on this instance. An agent is present while at least
  * one of its sockets is joined; only the 0→1 and 1→0 transitions are announced.
  */
-export function createPresence() {
+export interface Presence {
+  /** Returns true when the agent just became present in the room. */
+  join(roomId: string, agent: PresenceAgent): boolean;
+  /** Returns true when the agent just left the room (its last socket went). */
+  leave(roomId: string, agentId: string): boolean;
+  snapshot(roomId: string): PresenceAgent[] | Promise<PresenceAgent[]>;
+  activeRooms(): number;
+}
+
+export function createPresence(): Presence {
   type Members = Map<string, { agent: PresenceAgent; sockets: number }>;
   const rooms = new Map<string, Members>();
 
   return {
-    /** Returns true when the agent just became present in the room. */
     join(roomId: string, agent: PresenceAgent): boolean {
       let members = rooms.get(roomId);
       if (!members) {
@@ -25,7 +33,6 @@ export function createPresence() {
       return true;
     },
 
-    /** Returns true when the agent just left the room (its last socket went). */
     leave(roomId: string, agentId: string): boolean {
       const members = rooms.get(roomId);
       const entry = members?.get(agentId);
@@ -40,5 +47,3 @@ export function createPresence() {
     activeRooms: () => rooms.size,
   };
 }
-
-export type Presence = ReturnType<typeof createPresence>;

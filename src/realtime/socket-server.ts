@@ -7,6 +7,7 @@ import { allowedOrigins } from '../http/security.js';
 import type { AgentActor } from '../modules/auth/actor.js';
 import { registerRoomHandlers } from '../modules/rooms/rooms.socket.js';
 import { presentMessage } from '../modules/rooms/rooms.schemas.js';
+import { createSharedPresence } from '../scale/shared-presence.js';
 import { createPresence } from './presence.js';
 import { createRoomJoins } from './room-joins.js';
 import {
@@ -46,7 +47,8 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
   // Several instances: broadcasts and disconnects reach sockets on every instance.
   if (ctx.redis) io.adapter(createAdapter(ctx.redis.pub, ctx.redis.sub, { key: 'agenthub' }));
   const nsp: AgentNamespace = io.of('/agents');
-  const presence = createPresence();
+  const shared = ctx.redis ? createSharedPresence(createPresence(), ctx.redis) : undefined;
+  const presence = shared ?? createPresence();
   const joins = createRoomJoins({ nsp, presence, metrics: ctx.metrics });
   const connectedAgents = new Map<string, number>();
   const { credentials, rooms } = ctx.services;
@@ -221,6 +223,7 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     events.off('room.member_removed', onMemberRemoved);
     events.off('room.archived', onArchived);
     nsp.disconnectSockets(true);
+    shared?.stop();
     io.engine.close();
     done();
   });

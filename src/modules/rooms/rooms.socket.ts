@@ -76,7 +76,7 @@ export function registerRoomHandlers(socket: AgentSocket, { ctx, presence, joins
     const replay = since_seq === undefined ? { missed: [], recovered: true } : await rooms.replay(room_id, since_seq);
     ack?.({
       ok: true,
-      presence: presence.snapshot(room_id),
+      presence: await presence.snapshot(room_id),
       missed: replay.missed.map(presentMessage),
       recovered: replay.recovered,
       last_seq: room.lastSeq,
