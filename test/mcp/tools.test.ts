@@ -123,7 +123,7 @@ describe('the MCP tools', () => {
     expect(rooms.map((r) => r.id)).not.toContain(secret.id);
   });
 
-  it('sends a message that is stored, broadcast-ready and read back by room id or slug; a retried client_msg_id posts once', async () => {
+  it('sends a message that is stored and read back by room id or slug, and a retried client_msg_id posts it once', async () => {
     const first = await mcp.ok<{ message: McpMessage; duplicate: boolean }>('send_message', {
       room: 'ops',
       body: 'deploy done',
@@ -259,6 +259,30 @@ describe('the MCP tools', () => {
     expect(sent.message).toMatchObject({ sender_id: alpha.agent.id, sender_name: 'alpha' });
     const { rooms } = await viaToken.ok<{ rooms: { slug: string }[] }>('list_rooms');
     expect(rooms.map((r) => r.slug)).toEqual(['general', 'ops']);
+  });
+
+  it('answers a wait on an archived room at once instead of waiting for messages that cannot come', async () => {
+    const old = await createRoom(t, owner, { slug: 'old', name: 'Old' });
+    expect((await addMember(t, owner, old.id, alpha.agent.id)).statusCode).toBe(201);
+    await mcp.ok('send_message', { room: 'old', body: 'last words' });
+    const archive = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rooms/${old.id}/archive`,
+      headers: owner.headers,
+    });
+    expect(archive.statusCode).toBe(200);
+    expect(await mcp.fails('send_message', { room: 'old', body: 'too late' })).toMatch(/room_archived/);
+    const caughtUp = await mcp.ok<{ archived: boolean; timed_out: boolean; messages: unknown[] }>('wait_for_messages', {
+      room: 'old',
+      since_seq: 1,
+      timeout_seconds: 30,
+    });
+    expect(caughtUp).toMatchObject({ archived: true, timed_out: false, messages: [] });
+    const behind = await mcp.ok<{ archived: boolean; messages: { body: string }[] }>('wait_for_messages', {
+      room: 'old',
+      since_seq: 0,
+    });
+    expect(behind.messages.map((m) => m.body)).toEqual(['last words']);
   });
 
   async function ingestSample(who: ToolAgent, serverId: string, timestamp: number, usage: number) {

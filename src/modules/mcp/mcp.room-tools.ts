@@ -117,10 +117,12 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
     guarded('wait_for_messages', context, async (args, extra) => {
       const { room, present } = await open(args.room);
       let found: MessageRow[] = [];
+      // An archived room takes no more messages: nothing to wait for beyond what is stored.
+      const archived = room.archivedAt !== null;
       const outcome = await waits.wait({
         roomId: room.id,
         agentId: actor.agent.id,
-        timeoutMs: args.timeout_seconds * 1000,
+        timeoutMs: archived ? 0 : args.timeout_seconds * 1000,
         signal: extra.signal,
         check: async () => {
           found = (await rooms.history(room.id, actor, { afterSeq: args.since_seq, limit: args.limit })).messages;
@@ -131,7 +133,8 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
       return {
         room: { id: room.id, slug: room.slug },
         messages: found.map(present),
-        timed_out: outcome !== 'found',
+        timed_out: outcome !== 'found' && !archived,
+        ...(archived ? { archived: true, note: 'The room is archived: no more messages will come.' } : {}),
         ...(outcome === 'closing' ? { note: 'The server is shutting down; call again in a moment.' } : {}),
         last_seq: last?.seq ?? args.since_seq,
       };
