@@ -96,8 +96,9 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
     '/auth/token/:token',
     { config: { auth: ['anon'] }, schema: { hide: true, params: tokenParams } },
     async (request, reply) => {
-      // The token is in this page's URL: never leak it through Referer.
-      reply.header('referrer-policy', 'no-referrer');
+      // The token is in this page's URL: never leak it through Referer to another site. Not `no-referrer`:
+      // under it browsers send `Origin: null` with the page's own form post, which the same-origin check refuses.
+      reply.header('referrer-policy', 'same-origin');
       const purpose = await sessions.inspectLink(request.params.token);
       const csrf = csrfToken(request, reply, ctx.config);
       const action = `/auth/token/${request.params.token}`;
@@ -119,7 +120,7 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      reply.header('referrer-policy', 'no-referrer');
+      reply.header('referrer-policy', 'same-origin');
       const token = request.params.token;
       const purpose = await sessions.inspectLink(token);
       try {
