@@ -19,6 +19,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [] }
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · AgentHub</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/app.css" />
         ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
       </head>

@@ -54,8 +54,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 }
 
 /** Same, listening on an ephemeral port: for real HTTP clients and socket.io. */
-export async function startTestServer(options: TestAppOptions = {}): Promise<TestApp & { url: string }> {
-  const testApp = await createTestApp(options);
-  const address = await testApp.app.listen({ host: '127.0.0.1', port: 0 });
+export async function startTestServer(
+  options: TestAppOptions & { port?: number } = {},
+): Promise<TestApp & { url: string }> {
+  const { port = 0, ...rest } = options;
+  const testApp = await createTestApp(rest);
+  const address = await testApp.app.listen({ host: '127.0.0.1', port });
   return { ...testApp, url: address };
 }
