@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { AgentHubError } from './errors.js';
 import { pollDeviceFlow, startDeviceFlow, type DeviceAuthorization, type StartOptions } from './device-flow.js';
@@ -158,11 +159,20 @@ export class AgentHubClient {
     });
   }
 
-  postMessage(roomId: string, body: string, clientMsgId?: string) {
+  /** A room by uuid or slug, with its members. */
+  getRoom(roomId: string) {
+    return this.call<{ room: Room; members: unknown[] }>({ path: `/api/v1/rooms/${encodeURIComponent(roomId)}` });
+  }
+
+  /**
+   * Posts a message. Retries are safe because every send carries a
+   * client_msg_id (generated when not given): the server returns the original.
+   */
+  postMessage(roomId: string, body: string, clientMsgId: string = randomUUID()) {
     return this.call<{ message: Message }>({
       path: `/api/v1/rooms/${encodeURIComponent(roomId)}/messages`,
       method: 'POST',
-      json: { body, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) },
+      json: { body, client_msg_id: clientMsgId },
       retry: DEFAULT_RETRY,
     });
   }

@@ -1,5 +1,5 @@
 import { AgentHubError, DeviceFlowDeniedError, DeviceFlowExpiredError } from './errors.js';
-import { request, type FetchLike } from './http.js';
+import { request, sleep, type FetchLike } from './http.js';
 import type { TokenSet } from './tokens.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -80,7 +80,8 @@ export async function pollDeviceFlow(
   let interval = authorization.interval;
   const deadline = Date.now() + authorization.expiresIn * 1000;
   for (let first = true; ; first = false) {
-    if (!first) await new Promise((r) => setTimeout(r, interval * 1000));
+    // Abortable, so a cancelled link (Ctrl-C) stops at once rather than after the interval.
+    if (!first) await sleep(interval * 1000, options.signal);
     options.signal?.throwIfAborted();
     options.onPoll?.({ interval, secondsLeft: Math.max(0, Math.round((deadline - Date.now()) / 1000)) });
     try {

@@ -23,17 +23,27 @@ export interface RequestOptions {
 
 export type FetchLike = typeof fetch;
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/**
+ * Resolves after `ms`, or rejects as soon as `signal` aborts (at once if it
+ * already has). Leaves no listener behind: a long-lived signal, such as an
+ * agent's shutdown signal, sees thousands of these.
+ */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      },
-      { once: true },
-    );
+    const abortReason = () => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal?.aborted) {
+      reject(abortReason());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Full-jitter exponential backoff (AWS style), never shorter than the server's Retry-After. */
@@ -90,11 +100,18 @@ export async function request<T>(
       retryAfter = Number.isFinite(header) && header > 0 ? header : undefined;
     } catch (cause) {
       if (options.signal?.aborted) throw cause;
-      error = new AgentHubError(0, 'network_error', cause instanceof Error ? cause.message : String(cause));
+      error = new AgentHubError(0, 'network_error', networkMessage(cause));
     }
     if (!error.retryable || attempt + 1 >= policy.attempts) throw error;
     await sleep(backoffDelay(attempt, policy, retryAfter), options.signal);
   }
+}
+
+/** undici says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is in its cause. */
+function networkMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  return cause ? `${error.message}: ${cause.message}` : error.message;
 }
 
 function safeJson(text: string): unknown {
