@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../src/db/client.js';
+import { queryRows, type Database } from '../../src/db/client.js';
+import type { RouteModule } from '../../src/http/route-module.js';
 import type { TestApp } from './app.js';
 import { bearer, createAgentWithToken, exchange, type AgentWithToken, type Person } from './identity.js';
 
@@ -76,4 +78,68 @@ export async function scrape(t: TestApp, name: string): Promise<Map<string, numb
     if (match?.[1] === name) found.set(match[2] ?? '', Number(match[3]));
   }
   return found;
+}
+
+/** A promise the test opens when it chooses. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/**
+ * Counts ingest requests that are past authentication and about to read their body: with the
+ * bodies held back by the test, that is the moment every request is known to be in the server.
+ */
+export function arrivals() {
+  let count = 0;
+  const waiting: { n: number; resolve: () => void }[] = [];
+  const routes: RouteModule = (app) => {
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.method !== 'POST' || request.url !== '/api/v1/metrics') return payload;
+      count += 1;
+      for (const waiter of waiting.filter((w) => count >= w.n)) waiter.resolve();
+      return payload;
+    });
+  };
+  const reach = (n: number) =>
+    count >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
+  return { routes, reach };
+}
+
+/** A request body that is sent only once `opened` resolves. */
+export function heldBody(text: string, opened: Promise<void>): Readable {
+  let started = false;
+  return new Readable({
+    read() {
+      if (started) return;
+      started = true;
+      void opened.then(() => {
+        this.push(text);
+        this.push(null);
+      });
+    },
+  });
+}
+
+/**
+ * Makes commits slow on purpose: a transaction holds metrics_data locked (on PGlite, its one
+ * connection) until released. PGlite runs statements in-process, so without it each request
+ * would commit before the next one reached the buffer and nothing would overlap.
+ */
+export async function holdCommits(database: Database): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const held = database.db.transaction(async (tx) => {
+    await tx.execute(sql`lock table metrics_data in access exclusive mode`);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await held;
+  };
 }

@@ -1,14 +1,21 @@
 import { request } from 'node:http';
-import { Readable } from 'node:stream';
-import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
-import type { RouteModule } from '../../src/http/route-module.js';
 import { createTestApp, startTestServer, type TestApp } from '../harness/app.js';
 import { createTestDatabase } from '../harness/database.js';
 import { bearer, signInAdmin } from '../harness/identity.js';
-import { createIngestingAgent, nowSeconds, scrape, storedSamples, type IngestingAgent } from '../harness/metrics.js';
+import {
+  arrivals,
+  createIngestingAgent,
+  gate,
+  heldBody,
+  holdCommits,
+  nowSeconds,
+  scrape,
+  storedSamples,
+  type IngestingAgent,
+} from '../harness/metrics.js';
 
 interface Submission {
   agent: IngestingAgent;
@@ -44,69 +51,6 @@ async function expectExactlyAcknowledgedStored(
     const stored = (await storedSamples(t, agent.agent.id)).map((s) => s.ts);
     expect(stored).toEqual(expected.sort((a, b) => a - b));
   }
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
-
-/**
- * Counts ingest requests that are past authentication and about to read their body: with the
- * bodies held back by the test, that is the moment every request is known to be in the server.
- */
-function arrivals() {
-  let count = 0;
-  const waiting: { n: number; resolve: () => void }[] = [];
-  const routes: RouteModule = (app) => {
-    app.addHook('preParsing', async (request, _reply, payload) => {
-      if (request.method !== 'POST' || request.url !== '/api/v1/metrics') return payload;
-      count += 1;
-      for (const waiter of waiting.filter((w) => count >= w.n)) waiter.resolve();
-      return payload;
-    });
-  };
-  const reach = (n: number) =>
-    count >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
-  return { routes, reach };
-}
-
-/** A request body that is sent only once `opened` resolves. */
-function heldBody(text: string, opened: Promise<void>): Readable {
-  let started = false;
-  return new Readable({
-    read() {
-      if (started) return;
-      started = true;
-      void opened.then(() => {
-        this.push(text);
-        this.push(null);
-      });
-    },
-  });
-}
-
-/**
- * Makes commits slow on purpose: a transaction holds metrics_data locked (on PGlite, its one
- * connection) until released. PGlite runs statements in-process, so without it each request
- * would commit before the next one reached the buffer and nothing would overlap.
- */
-async function holdCommits(database: Database): Promise<() => Promise<void>> {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const held = database.db.transaction(async (tx) => {
-    await tx.execute(sql`lock table metrics_data in access exclusive mode`);
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await held;
-  };
 }
 
 /** Lets in-process work that needs no I/O (body parsing, validation, buffering) run to its end. */

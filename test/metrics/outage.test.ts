@@ -4,8 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import { createTestDatabase } from '../harness/database.js';
-import { signInAdmin, type Person } from '../harness/identity.js';
-import { createIngestingAgent, ingest, nowSeconds, storedSamples, type IngestingAgent } from '../harness/metrics.js';
+import { bearer, signInAdmin, type Person } from '../harness/identity.js';
+import {
+  arrivals,
+  createIngestingAgent,
+  gate,
+  heldBody,
+  holdCommits,
+  ingest,
+  nowSeconds,
+  storedSamples,
+  type IngestingAgent,
+} from '../harness/metrics.js';
 import { createPostgresCopy } from '../harness/postgres-copy.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 
@@ -72,6 +82,43 @@ describe('ingestion once the database is closed', () => {
     );
     concurrent.forEach(expectBackOff);
     expectBackOff(await t.app.inject({ url: `/api/v1/metrics/${agent.serverId}`, headers: admin.headers }));
+  });
+});
+
+describe('ingestion while a commit takes longer than INGEST_TIMEOUT_MS', () => {
+  const counter = arrivals();
+  let t: TestApp;
+  let agent: IngestingAgent;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { INGEST_TIMEOUT_MS: 1000 }, extraRoutes: [counter.routes] });
+    agent = await createIngestingAgent(t, await signInAdmin(t));
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 with Retry-After while the commit is still held, and a retry once it goes through is stored once', async () => {
+    const timestamp = nowSeconds() - 5;
+    const payload = { server_id: agent.serverId, timestamp, metrics: { cpu: 1 } };
+    const body = gate();
+    const pending = t.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics',
+      headers: { ...bearer(agent.jwt), 'content-type': 'application/json' },
+      payload: heldBody(JSON.stringify(payload), body.opened),
+    });
+    await counter.reach(1); // authenticated: from here on only the commit touches the database
+    const release = await holdCommits(t.database);
+    body.open();
+    const slow = await pending; // answered while the database still holds the commit back
+    expectBackOff(slow);
+    await release();
+    // The held commit may still land: the agent's retry must then be a harmless duplicate.
+    for (let attempt = 1; ; attempt++) {
+      const retry = await ingest(t, agent.jwt, payload);
+      if (retry.statusCode === 200) break;
+      expectBackOff(retry);
+      expect(attempt).toBeLessThan(10);
+    }
+    expect((await storedSamples(t, agent.agent.id)).map((s) => s.ts)).toEqual([timestamp]);
   });
 });
 
