@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 
 // Each case starts real Node processes (tsx transpiles the CLI's import graph): allow for a busy machine.
-describe('the agenthub command line', { timeout: 60_000 }, () => {
+describe('the agenthub command line', { timeout: 120_000 }, () => {
   it('prints usage for --help, serve --help, migrate --help and seed --help and exits 0', async () => {
     const [root, serve, migrate, seed] = await Promise.all([
       runCli(['--help']),

@@ -29,7 +29,8 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
-describe('startServer', () => {
+// Opens a PGlite data directory and builds a whole app: seconds alone, much longer on a loaded machine.
+describe('startServer', { timeout: 120_000 }, () => {
   const dir = makeTempDir('start-server');
   afterAll(() => dir.remove());
 
@@ -109,7 +110,7 @@ describe('the agenthub CLI process', () => {
   async function serveOnce(env: Record<string, string>) {
     const serve = spawnCli(['serve'], env);
     try {
-      await serve.waitForLine(/AgentHub listening/, 60_000);
+      await serve.waitForLine(/AgentHub listening/, 120_000);
       const base = `http://127.0.0.1:${env['PORT'] ?? ''}`;
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
@@ -118,9 +119,10 @@ describe('the agenthub CLI process', () => {
 
       const started = performance.now();
       serve.child.kill('SIGTERM');
-      const result = await serve.exited(10_000);
+      const result = await serve.exited(30_000);
       expect(result, result.stderr).toMatchObject({ code: 0, signal: null });
-      expect(performance.now() - started).toBeLessThan(5_000);
+      // Exit code 0 already means within SHUTDOWN_TIMEOUT_MS (close-with-grace exits 1 past it).
+      expect(performance.now() - started).toBeLessThan(10_000);
       expect(result.stdout).toMatch(/shutting down/);
       return result;
     } finally {
@@ -131,7 +133,7 @@ describe('the agenthub CLI process', () => {
   // Two real processes on a fresh DATA_DIR (the first pays PGlite's initdb): slow on a busy machine.
   it(
     'seeds, then serves the seeded data, exits 0 on SIGTERM, and leaves the data intact',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const env = {
         NODE_ENV: 'development',
@@ -142,7 +144,7 @@ describe('the agenthub CLI process', () => {
         SEED_ADMIN_PASSWORD: 'correct horse battery',
       };
 
-      const seeded = await spawnCli(['seed'], env).exited(60_000);
+      const seeded = await spawnCli(['seed'], env).exited(120_000);
       expect(seeded, seeded.stderr).toMatchObject({ code: 0 });
       expect(seeded.stdout).toContain(`Seeded: admin ${SEED_ADMIN_EMAIL}, 3 agents, 2 rooms.`);
       expect(seeded.stdout).not.toContain('correct horse battery');

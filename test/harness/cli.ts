@@ -52,7 +52,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
     get stderr() {
       return stderr;
     },
-    waitForLine(pattern, timeoutMs = 20_000) {
+    waitForLine(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const line = stdout.split('\n').find((l) => pattern.test(l));
@@ -81,7 +81,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
         child.once('exit', onExit);
       });
     },
-    exited(timeoutMs = 20_000) {
+    exited(timeoutMs = 60_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -95,7 +95,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
   return spawnCli(args, env).exited(timeoutMs);
 }
 
