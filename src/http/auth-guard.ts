@@ -17,6 +17,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Form posts check a CSRF token unless a route opts out (machine endpoints such as /oauth/token). */
     csrf?: boolean;
+    /**
+     * The route's page is served with `Referrer-Policy: no-referrer`, under which browsers send
+     * `Origin: null` with the page's own form post. Such a post is accepted when, and only when, it
+     * is a form carrying a valid CSRF token: the token, not the origin, proves it came from our page.
+     */
+    opaqueOriginForms?: boolean;
   }
 }
 
@@ -43,7 +49,7 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
     // Login CSRF: a foreign page could sign a visitor in to the attacker's account (magic link,
     // bodiless or text/plain posts that carry no CSRF token). Browsers name the page in Origin.
     if (!SAFE_METHODS.has(request.method) && request.routeOptions.config.csrf !== false && fromForeignPage(request))
-      throw crossOrigin();
+      if (!opaqueOriginForm(request)) throw crossOrigin(); // the CSRF token is checked in preValidation
     request.actor = await resolveActor(request, allowed);
     if (!request.actor) {
       if (allowed.includes('anon')) return;
@@ -59,7 +65,7 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
       return;
     }
     try {
-      ensureSameOrigin(request, origins);
+      if (!opaqueOriginForm(request)) ensureSameOrigin(request, origins);
       verifyCsrf(request, ctx.config);
       done();
     } catch (error) {
@@ -71,6 +77,13 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
   function fromForeignPage(request: FastifyRequest): boolean {
     const origin = request.headers.origin;
     return origin !== undefined && !origins.has(origin) && request.headers.authorization === undefined;
+  }
+
+  /** `Origin: null` on a form post to a route that serves its form under no-referrer (see opaqueOriginForms). */
+  function opaqueOriginForm(request: FastifyRequest): boolean {
+    return (
+      request.routeOptions.config.opaqueOriginForms === true && request.headers.origin === 'null' && isFormPost(request)
+    );
   }
 
   async function resolveActor(request: FastifyRequest, allowed: AuthKind[]): Promise<Actor | undefined> {

@@ -239,6 +239,52 @@ describe('login CSRF: a cross-site page cannot sign a visitor in to an account o
     expect(sessionCookieOf(t, res)).toBeUndefined();
   });
 
+  // The link page is served with Referrer-Policy: no-referrer, so a browser posts its own form with
+  // `Origin: null`. That is accepted only for a form that carries the page's CSRF token.
+  it("accepts the link page's own form posted with Origin: null and its CSRF token", async () => {
+    const user = await addUser(t, admin, { password: null });
+    const path = await loginLinkPath(t, admin, user.email);
+    const form = await openForm(t, path);
+    const body = formBody({ _csrf: form.csrf });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { ...body.headers, cookie: form.cookie, origin: 'null' },
+      payload: body.payload,
+    });
+    expect(res.statusCode).toBe(303);
+    expect(sessionCookieOf(t, res)).toBeDefined();
+  });
+
+  it('refuses Origin: null on the link without a valid CSRF token, bodiless or text/plain, and keeps the link', async () => {
+    const attacker = await addUser(t, admin, { password: null });
+    const path = await loginLinkPath(t, admin, attacker.email);
+    const forged = formBody({ _csrf: 'f'.repeat(64) });
+    const attempts = [
+      { headers: { origin: 'null' } },
+      { headers: { origin: 'null', 'content-type': 'text/plain' }, payload: 'x=y' },
+      { headers: { ...forged.headers, origin: 'null' }, payload: forged.payload },
+    ];
+    for (const attempt of attempts) {
+      const res = await t.app.inject({ method: 'POST', url: path, ...attempt });
+      expect(res.statusCode).toBe(403);
+      expect(sessionCookieOf(t, res)).toBeUndefined();
+    }
+    expect((await t.app.inject({ method: 'POST', url: path, headers: { origin: SELF } })).statusCode).toBe(303);
+  });
+
+  it('refuses Origin: null form posts, even with a CSRF token, on routes whose pages keep their origin', async () => {
+    const form = await openForm(t, '/login');
+    const body = formBody({ _csrf: form.csrf, email: admin.email, password: PASSWORD });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...body.headers, cookie: form.cookie, origin: 'null' },
+      payload: body.payload,
+    });
+    expect(res.statusCode).toBe(403);
+  });
+
   it('still lets scripts without an Origin header use JSON sign-in and magic links', async () => {
     const user = await addUser(t, admin, { password: null });
     const path = await loginLinkPath(t, admin, user.email);

@@ -75,13 +75,13 @@ describe('magic-link sign-in', () => {
     expect(rows[0]!.tokenHash).not.toContain(token);
   });
 
-  it('shows a page with a sign-in button on GET, with a same-origin referrer policy, without signing in or using the link up', async () => {
+  it('shows a page with a sign-in button on GET, with no referrer, without signing in or using the link up', async () => {
     const user = await addUser(t, admin, { password: null });
     const path = await loginLinkPath(t, admin, user.email);
     for (let i = 0; i < 2; i++) {
       const page = await t.app.inject(path);
       expect(page.statusCode).toBe(200);
-      expect(page.headers['referrer-policy']).toBe('same-origin');
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
       expect(page.headers['cache-control']).toBe('no-store');
       expect(page.body).toContain(`<form method="post" action="${path}">`);
       expect(page.body).toMatch(/<button type="submit">Sign in<\/button>/);
@@ -104,7 +104,7 @@ describe('magic-link sign-in', () => {
     });
     expect(first.statusCode).toBe(303);
     expect(first.headers.location).toBe('/dashboard');
-    expect(first.headers['referrer-policy']).toBe('same-origin');
+    expect(first.headers['referrer-policy']).toBe('no-referrer');
     const session = sessionCookieOf(t, first);
     expect(session).toBeDefined();
     const me = await t.app.inject({ url: '/api/v1/me', headers: { cookie: `agenthub_session=${session!}` } });

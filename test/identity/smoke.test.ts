@@ -14,7 +14,7 @@ describe('identity smoke', () => {
     const path = new URL(link!.url).pathname;
     const page = await t.app.inject(path);
     expect(page.statusCode).toBe(200);
-    expect(page.headers['referrer-policy']).toBe('same-origin');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const csrfCookie = page.cookies.find((c) => c.name === 'agenthub_csrf')!.value;
     const setup = await t.app.inject({

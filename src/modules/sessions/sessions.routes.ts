@@ -96,9 +96,9 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
     '/auth/token/:token',
     { config: { auth: ['anon'] }, schema: { hide: true, params: tokenParams } },
     async (request, reply) => {
-      // The token is in this page's URL: never leak it through Referer to another site. Not `no-referrer`:
-      // under it browsers send `Origin: null` with the page's own form post, which the same-origin check refuses.
-      reply.header('referrer-policy', 'same-origin');
+      // The token is in this page's URL: never leak it through Referer, not even to our own pages. Under
+      // no-referrer the page's own form post arrives with `Origin: null`: see opaqueOriginForms below.
+      reply.header('referrer-policy', 'no-referrer');
       const purpose = await sessions.inspectLink(request.params.token);
       const csrf = csrfToken(request, reply, ctx.config);
       const action = `/auth/token/${request.params.token}`;
@@ -111,7 +111,7 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
   app.post(
     '/auth/token/:token',
     {
-      config: { auth: ['anon'] },
+      config: { auth: ['anon'], opaqueOriginForms: true },
       schema: {
         tags: ['people'],
         summary: 'Use a sign-in link (single use)',
@@ -120,7 +120,7 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      reply.header('referrer-policy', 'same-origin');
+      reply.header('referrer-policy', 'no-referrer');
       const token = request.params.token;
       const purpose = await sessions.inspectLink(token);
       try {
