@@ -84,7 +84,10 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
 
   // Ecosystem plugins first, then ours, then routes (the Fastify guide's loading order).
-  await app.register(cookie, { secret: config.cookieSecret });
+  // Signed cookies verify with the previous secret during a rotation (the first one signs).
+  await app.register(cookie, {
+    secret: config.COOKIE_PREVIOUS_SECRET ? [config.cookieSecret, config.COOKIE_PREVIOUS_SECRET] : config.cookieSecret,
+  });
   await app.register(formbody);
   await registerSecurity(app, config);
   await registerRateLimit(app, config, ctx.redis);

@@ -33,10 +33,12 @@ export function verifyCsrf(request: FastifyRequest, config: Config): void {
   const seed = request.cookies[cookieName(config)];
   const body = request.body as Record<string, unknown> | undefined;
   const given = typeof body?.[FIELD] === 'string' ? body[FIELD] : request.headers['x-csrf-token'];
+  // A form rendered before a COOKIE_SECRET rotation still posts during it.
+  const peppers = [config.cookieSecret, ...(config.COOKIE_PREVIOUS_SECRET ? [config.COOKIE_PREVIOUS_SECRET] : [])];
   if (
     !seed ||
     typeof given !== 'string' ||
-    !constantTimeEqual(given, hmacSha256(config.cookieSecret, `csrf:${seed}`))
+    !peppers.some((pepper) => constantTimeEqual(given, hmacSha256(pepper, `csrf:${seed}`)))
   ) {
     throw csrfFailed();
   }
