@@ -9,6 +9,7 @@ import { usersCommand } from './users.command.js';
 const serveCommand = async () => (await import('./serve.command.js')).serveCommand();
 const migrateCommand = async () => (await import('./migrate.command.js')).migrateCommand();
 const seedCommand = async () => (await import('./seed.command.js')).seedCommand();
+const doctorCommand = async () => (await import('./doctor.command.js')).doctorCommand();
 
 export function buildCli(): Command {
   const program = new Command('agenthub')
@@ -21,6 +22,10 @@ export function buildCli(): Command {
     .action(serveCommand);
   program.command('migrate').description('Apply pending database migrations and exit.').action(migrateCommand);
   program.command('seed').description('Create a demo admin, 3 agents and 2 rooms (idempotent).').action(seedCommand);
+  program
+    .command('doctor')
+    .description('Check configuration, files, database, migrations, clock and Redis, and say what to fix.')
+    .action(doctorCommand);
   program.addCommand(usersCommand());
   return program;
 }
