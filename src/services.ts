@@ -83,12 +83,14 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     credentials,
     refreshTokens,
     audit,
+    events,
   });
   const metricsService = createMetricsService({
     config,
     repository: createMetricsRepository({ db }),
     agents,
     metrics,
+    events,
     flushConcurrency: embedded === true ? 1 : config.INGEST_FLUSH_CONCURRENCY,
   });
   const rooms = createRoomsService({

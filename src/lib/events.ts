@@ -13,6 +13,10 @@ export interface AppEvents {
   'room.member_added': [{ roomId: string; agentId: string }];
   'room.member_removed': [{ roomId: string; agentId: string }];
   'room.archived': [{ roomId: string }];
+  /** An agent identity was created (device approved, or made by an admin): live dashboards add it. */
+  'agent.linked': [{ agentId: string; ownerId: string; teamId: string | null }];
+  /** These agents' last_seen_at moved (metrics were stored): live dashboards show them online. */
+  'agent.seen': [{ agentIds: string[] }];
 }
 
 export class AppEventBus extends EventEmitter<AppEvents> {}

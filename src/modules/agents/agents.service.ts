@@ -92,6 +92,7 @@ export function createAgentsService({ config, repository, credentials, users, te
         approvedAt: new Date(),
       });
       if (!agent) throw serverIdConflict(input.serverId ?? '', '');
+      events.emit('agent.linked', { agentId: agent.id, ownerId: agent.ownerId, teamId: agent.teamId });
       await audit.record({
         type: 'agent.created',
         actor,

@@ -16,6 +16,7 @@ import type { TeamsRepository } from '../teams/teams.repository.js';
 import { createDevicesRepository, type DevicesRepository } from './devices.repository.js';
 import { invalidOrExpiredCode, planLimitReached, tooManyCodeAttempts } from './devices.errors.js';
 import { formatUserCode, generateUserCode, normalizeUserCode } from './user-code.js';
+import type { AppEventBus } from '../../lib/events.js';
 
 const SLOW_DOWN_STEP = 5;
 /** Expired requests keep answering expired_token this long before they are purged. */
@@ -44,6 +45,7 @@ interface Deps {
   credentials: CredentialsService;
   refreshTokens: RefreshTokensService;
   audit: AuditService;
+  events: AppEventBus;
 }
 
 function agentSlug(name: string | null): string {
@@ -65,6 +67,7 @@ export function createDevicesService({
   credentials,
   refreshTokens,
   audit,
+  events,
 }: Deps) {
   // A 20^8 (≈2^34.6) code space with these limits makes guessing impractical: see docs/adr/0007.
   const failuresByUser = createAttemptLimiter({ max: 10, windowMs: 15 * 60 * 1000 });
@@ -242,6 +245,7 @@ export function createDevicesService({
         if (!claimed) throw invalidOrExpiredCode();
         return created;
       });
+      events.emit('agent.linked', { agentId: agent.id, ownerId: agent.ownerId, teamId: agent.teamId });
       await audit.record({
         type: 'device.approved',
         actor,

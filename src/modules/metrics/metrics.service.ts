@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import type { AppEventBus } from '../../lib/events.js';
 import { badRequest } from '../../lib/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Actor, AgentActor } from '../auth/actor.js';
@@ -24,11 +25,12 @@ interface Deps {
   repository: MetricsRepository;
   agents: AgentsService;
   metrics: Metrics;
+  events: AppEventBus;
   /** PGlite has one connection: more than one flush in flight only queues inside it. */
   flushConcurrency: number;
 }
 
-export function createMetricsService({ config, repository, agents, metrics, flushConcurrency }: Deps) {
+export function createMetricsService({ config, repository, agents, metrics, events, flushConcurrency }: Deps) {
   const lastSeenWritten = new Map<string, number>();
 
   const buffer = createIngestBuffer<MetricsRow>({
@@ -36,7 +38,11 @@ export function createMetricsService({ config, repository, agents, metrics, flus
     maxBatchRows: config.INGEST_MAX_BATCH_ROWS,
     concurrency: flushConcurrency,
     timeoutMs: config.INGEST_TIMEOUT_MS,
-    flush: (rows) => repository.insertBatch(rows, agentsToMarkSeen(rows)),
+    flush: async (rows) => {
+      const seen = agentsToMarkSeen(rows);
+      await repository.insertBatch(rows, seen);
+      if (seen.length > 0) events.emit('agent.seen', { agentIds: seen });
+    },
     onFlush: (rows, seconds) => {
       metrics.ingestBatchRows.observe(rows);
       metrics.ingestFlushDuration.observe(seconds);
