@@ -10,9 +10,10 @@ export interface PageOptions {
   /** Narrow centred card layout (sign-in, device approval). */
   narrow?: boolean;
   scripts?: string[];
+  styles?: string[];
 }
 
-export function layout({ title, body, user, csrf, narrow = false, scripts = [] }: PageOptions): string {
+export function layout({ title, body, user, csrf, narrow = false, scripts = [], styles = [] }: PageOptions): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -20,6 +21,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [] }
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · AgentHub</title>
         <link rel="icon" href="data:," />
+        ${styles.map((href) => html`<link rel="stylesheet" href="${href}" />`)}
         <link rel="stylesheet" href="/static/app.css" />
         ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
       </head>
@@ -47,4 +49,19 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [] }
 
 export function errorText(message: string | undefined): SafeHtml {
   return message ? html`<p class="alert" role="alert">${message}</p>` : html``;
+}
+
+/** A page for a refused or missing resource (the JSON API answers these with the error envelope). */
+export function errorPage(options: { title: string; message: string; user?: UserIdentity; csrf?: string }): string {
+  return layout({
+    title: options.title,
+    narrow: true,
+    user: options.user,
+    csrf: options.csrf,
+    body: html`<section class="card">
+      <h1>${options.title}</h1>
+      ${errorText(options.message)}
+      <p><a href="/dashboard">Go to the dashboard</a></p>
+    </section>`,
+  });
 }

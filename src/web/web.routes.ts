@@ -3,10 +3,14 @@ import { csrfToken } from '../http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { staticFolder } from '../lib/paths.js';
+import { agentPageRoutes } from './agent.routes.js';
+import { liveEventsRoutes } from './live-events.js';
 import { dashboardPage } from './pages/dashboard.page.js';
 
 export const webRoutes: RouteModule = async (app, ctx) => {
   await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: '1h', index: false });
+  await liveEventsRoutes(app, ctx);
+  await agentPageRoutes(app, ctx);
 
   app.get('/', { config: { auth: ['anon'] }, schema: { hide: true } }, (request, reply) =>
     reply.redirect(request.actor?.kind === 'user' ? '/dashboard' : '/login', 303),

@@ -37,6 +37,12 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'GET /openapi.json': { accepts: 'anon', statuses: [200, 200, 200, 200, 200, 200] },
     'GET /': { accepts: 'anon', statuses: [303, 303, 303, 303, 303, 303] },
     'GET /dashboard': { accepts: 'anon', statuses: [303, 200, 200, 200, 303, 303] },
+    'GET /events': { accepts: 'user', statuses: [401, 200, 200, 200, 401, 401] },
+    'GET /agents/:id': { accepts: 'anon', statuses: [303, 200, 404, 200, 303, 303] },
+    'POST /agents/:id/tokens': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
+    'POST /agents/:id/regenerate': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
+    'POST /agents/:id/tokens/:prefix/revoke': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
+    'POST /agents/:id/deactivate': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
     'GET /login': { accepts: 'anon', statuses: [200, 303, 303, 303, 200, 200] },
     'POST /login': { accepts: 'anon', statuses: [200, 200, 200, 200, 200, 200] },
     'POST /logout': { accepts: 'user', statuses: [401, 204, 204, 204, 401, 401] },
@@ -189,6 +195,24 @@ describe('the endpoint auth matrix', () => {
     'GET /openapi.json': () => ({ method: 'GET', url: '/openapi.json' }),
     'GET /': () => ({ method: 'GET', url: '/' }),
     'GET /dashboard': () => ({ method: 'GET', url: '/dashboard' }),
+    'GET /events': () => ({ method: 'GET', url: '/events?once=1' }),
+    'GET /agents/:id': () => ({ method: 'GET', url: `/agents/${agent.agent.id}` }),
+    'POST /agents/:id/tokens': () => ({ method: 'POST', url: `/agents/${agent.agent.id}/tokens`, form: {} }),
+    'POST /agents/:id/regenerate': async () => ({
+      method: 'POST',
+      url: `/agents/${(await disposableAgent()).id}/regenerate`,
+      form: {},
+    }),
+    'POST /agents/:id/tokens/:prefix/revoke': async () => ({
+      method: 'POST',
+      url: `/agents/${agent.agent.id}/tokens/${(await issueToken(t, admin, agent.agent.id)).prefix}/revoke`,
+      form: {},
+    }),
+    'POST /agents/:id/deactivate': async () => ({
+      method: 'POST',
+      url: `/agents/${(await disposableAgent()).id}/deactivate`,
+      form: {},
+    }),
     'GET /login': () => ({ method: 'GET', url: '/login' }),
     'POST /login': async () => {
       const person = await addUser(t, admin);

@@ -2,6 +2,7 @@ import type { AgentRow } from '../../db/schema/index.js';
 import type { UserIdentity } from '../../modules/auth/actor.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
+import { scrollTable, when } from '../parts.js';
 
 export function dashboardPage(options: {
   user: UserIdentity;
@@ -9,44 +10,32 @@ export function dashboardPage(options: {
   agents: AgentRow[];
   isOnline: (a: AgentRow) => boolean;
 }): string {
-  const rows = options.agents.map(
-    (a) =>
-      html`<tr>
-        <td>${a.displayName ?? a.name}</td>
-        <td><code>${a.serverId ?? '—'}</code></td>
-        <td>${a.status}</td>
-        <td>
-          <span class="badge ${options.isOnline(a) ? 'online' : 'offline'}"
-            >${options.isOnline(a) ? 'online' : 'offline'}</span
-          >
-        </td>
-        <td>${a.lastSeenAt ? a.lastSeenAt.toISOString() : 'never'}</td>
-      </tr>`,
-  );
+  const rows = options.agents.map((a) => {
+    const online = options.isOnline(a);
+    return html`<tr data-agent-id="${a.id}">
+      <td><a href="/agents/${a.id}">${a.displayName ?? a.name}</a></td>
+      <td><code>${a.serverId ?? '—'}</code></td>
+      <td>${a.status}</td>
+      <td><span class="badge ${online ? 'online' : 'offline'}">${online ? 'online' : 'offline'}</span></td>
+      <td>${a.lastSeenAt ? when(a.lastSeenAt) : 'never'}</td>
+    </tr>`;
+  });
   return layout({
     title: 'Dashboard',
     user: options.user,
     csrf: options.csrf,
+    scripts: ['/static/dashboard.js'],
     body: html`<section class="card">
       <h1>Agents</h1>
-      ${
-        options.agents.length === 0
-          ? html`<p class="muted">No agents yet. <a href="/link">Link a device</a> to add one.</p>`
-          : html`<table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>server_id</th>
-                  <th>Status</th>
-                  <th>Online</th>
-                  <th>Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
-      }
+      <p class="muted" id="agents-empty" ${options.agents.length > 0 ? 'hidden' : ''}>
+        No agents yet. <a href="/link">Link a device</a> to add one.
+      </p>
+      ${scrollTable(['Name', 'server_id', 'Status', 'Online', 'Last seen'], rows, {
+        id: 'agents',
+        caption: "Your agents and your teams' agents",
+        hidden: options.agents.length === 0,
+      })}
+      <p class="muted small" id="live-status" aria-live="polite"></p>
     </section>`,
   });
 }

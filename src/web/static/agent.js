@@ -1,0 +1,111 @@
+// Charts on /agents/:id: each <figure data-paths> is drawn with uPlot from
+// GET /api/v1/agents/:id/metrics/series, over the range picked in #range.
+// Counters (data-rate) are drawn as per-second rates between buckets.
+(function () {
+  'use strict';
+  var root = document.querySelector('.charts');
+  var select = document.getElementById('range');
+
+  document.querySelectorAll('[data-copy]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var input = document.getElementById(button.dataset.copy);
+      input.select();
+      var done = function () {
+        button.textContent = 'Copied';
+      };
+      if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, done);
+      else done();
+    });
+  });
+
+  if (!root || !select || !window.uPlot) return;
+  var agentId = root.dataset.agentId;
+  var charts = [];
+
+  function fetchSeries(path, from, to, step) {
+    var query = new URLSearchParams({ path: path, from: String(from), to: String(to), step: String(step) });
+    var url = '/api/v1/agents/' + encodeURIComponent(agentId) + '/metrics/series?' + query.toString();
+    return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (res) {
+      return res.ok ? res.json() : { points: [] };
+    });
+  }
+
+  /** Aligns several series on one time axis (uPlot's data layout). */
+  function align(results, rate) {
+    var times = new Set();
+    results.forEach(function (r) {
+      r.points.forEach(function (p) {
+        times.add(Date.parse(p.t) / 1000);
+      });
+    });
+    var xs = Array.from(times).sort(function (a, b) {
+      return a - b;
+    });
+    var data = [xs];
+    results.forEach(function (r) {
+      var byTime = new Map();
+      r.points.forEach(function (p) {
+        byTime.set(Date.parse(p.t) / 1000, p.avg);
+      });
+      var ys = xs.map(function (x) {
+        return byTime.has(x) ? byTime.get(x) : null;
+      });
+      if (rate) {
+        ys = ys.map(function (y, i) {
+          var prev = ys[i - 1];
+          if (i === 0 || y === null || prev === null || prev === undefined) return null;
+          var dt = xs[i] - xs[i - 1];
+          return dt > 0 && y >= prev ? (y - prev) / dt : null;
+        });
+      }
+      data.push(ys);
+    });
+    return data;
+  }
+
+  function draw() {
+    var option = select.options[select.selectedIndex];
+    var seconds = Number(option.dataset.seconds);
+    var step = Number(option.dataset.step);
+    var to = Math.floor(Date.now() / 1000);
+    var from = to - seconds;
+    charts.forEach(function (c) {
+      c.destroy();
+    });
+    charts = [];
+    root.querySelectorAll('figure.chart').forEach(function (figure) {
+      var paths = figure.dataset.paths.split(' ');
+      var rate = figure.dataset.rate === 'true';
+      Promise.all(
+        paths.map(function (path) {
+          return fetchSeries(path, from, to, step);
+        }),
+      ).then(function (results) {
+        var data = align(results, rate);
+        var points = data[0].length;
+        figure.dataset.points = String(points);
+        var empty = figure.querySelector('.chart-empty');
+        var old = figure.querySelector('.uplot');
+        if (old) old.remove();
+        if (points === 0) {
+          empty.textContent = 'No data in this range.';
+          empty.hidden = false;
+          return;
+        }
+        empty.hidden = true;
+        var width = Math.max(240, figure.clientWidth - 8);
+        var series = [{}].concat(
+          paths.map(function (path, i) {
+            return { label: path, stroke: ['#1f5fd1', '#b3261e', '#1b7a3d'][i % 3], width: 2, spanGaps: true };
+          }),
+        );
+        charts.push(
+          new window.uPlot({ width: width, height: 180, series: series, scales: { x: { time: true } } }, data, figure),
+        );
+      });
+    });
+  }
+
+  select.addEventListener('change', draw);
+  draw();
+})();
