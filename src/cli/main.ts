@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
+import { agentCommand } from './agent/agent.command.js';
 import { usersCommand } from './users.command.js';
 
 // The server's modules load only for the commands that run it: `agenthub agent ...` on a
@@ -27,6 +28,7 @@ export function buildCli(): Command {
     .description('Check configuration, files, database, migrations, clock and Redis, and say what to fix.')
     .action(doctorCommand);
   program.addCommand(usersCommand());
+  program.addCommand(agentCommand());
   return program;
 }
 
@@ -38,10 +40,11 @@ export async function main(argv: string[]): Promise<void> {
       console.error(error.message);
       process.exit(78); // EX_CONFIG
     }
-    const exitCode = (error as { exitCode?: unknown }).exitCode;
-    if (typeof exitCode === 'number') process.exit(exitCode); // commander's own --help / usage exits
+    if (error instanceof CommanderError) process.exit(error.exitCode); // --help, usage errors: already printed
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    // Commands may choose their exit code (`agenthub agent` uses 3 for rejected credentials, 78 for configuration).
+    const exitCode = (error as { exitCode?: unknown }).exitCode;
+    process.exit(typeof exitCode === 'number' ? exitCode : 1);
   }
 }
 
