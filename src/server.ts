@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
@@ -14,6 +15,8 @@ export interface RunningServer extends App {
 }
 
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  // In production no generated secret has created DATA_DIR yet; PGlite needs its parent to exist.
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   return openDatabase({
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir + '/pglite',

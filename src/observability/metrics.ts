@@ -88,6 +88,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+    ready: new Gauge({
+      name: 'agenthub_ready',
+      help: '1 when this instance is ready (its database answered a round-trip at scrape time), else 0.',
+      registers,
+    }),
     redisUp: new Gauge({
       name: 'agenthub_redis_up',
       help: '1 while the Redis link (scale-out) is connected, 0 while degraded; absent use means single instance.',

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteModule } from '../../src/http/route-module.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
+import { createTestDatabase } from '../harness/database.js';
 
 const itemRoutes: RouteModule = (app) => {
   app.get('/test/items/:id', { config: { auth: ['anon'] } }, (request) => ({ params: request.params }));
@@ -18,6 +19,9 @@ function series(exposition: string, name: string): Map<string, number> {
 }
 
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
+// CI installs promtool and sets this, so the exposition check cannot be skipped silently there.
+if (process.env['AGENTHUB_REQUIRE_PROMTOOL'] === '1' && !hasPromtool)
+  throw new Error('promtool is required (AGENTHUB_REQUIRE_PROMTOOL=1)');
 
 // prom-client's default Node.js gauges end in _total; promtool's linter flags them. They are not ours to rename.
 const KNOWN_DEFAULT_METRIC_LINTS = /^agenthub_nodejs_active_(handles|requests|resources)_total non-counter metrics/;
@@ -60,8 +64,13 @@ describe('GET /metrics without METRICS_TOKEN', () => {
 
   it('times database operations by operation name', () => {
     const counts = series(exposition, 'agenthub_db_query_duration_seconds_count');
-    expect(counts.get('{operation="readiness.ping"}')).toBe(1);
+    // One from GET /readyz, one from the scrape itself (agenthub_ready).
+    expect(counts.get('{operation="readiness.ping"}')).toBe(2);
     expect(exposition).toMatch(/^# TYPE agenthub_db_query_duration_seconds histogram$/m);
+  });
+
+  it('reports readiness as agenthub_ready, measured at the scrape', () => {
+    expect(exposition).toMatch(/^agenthub_ready 1$/m);
   });
 
   it('includes the default process and Node.js metrics', () => {
@@ -119,5 +128,20 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     const res = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('agenthub_http_requests_total');
+  });
+});
+
+describe('agenthub_ready while the database is gone', () => {
+  it('drops to 0, and the scrape itself still answers 200', async () => {
+    const database = await createTestDatabase();
+    const t = await createTestApp({ database });
+    try {
+      await database.close();
+      const res = await t.app.inject('/metrics');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/^agenthub_ready 0$/m);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -50,6 +50,8 @@ export const healthRoutes: RouteModule = (app, ctx) => {
     { config: { auth: ['anon'] }, schema: { tags: ['health'], summary: 'Prometheus exposition', hide: false } },
     async (request, reply) => {
       assertMetricsAccess(ctx, request.headers.authorization);
+      // Readiness as a series, so alerts see it without a separate probe.
+      ctx.metrics.ready.set((await checkDatabase(ctx)) === 'ok' ? 1 : 0);
       const body = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(body);
     },
