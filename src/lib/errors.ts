@@ -64,12 +64,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
   const codes = [code, causeCode].filter((c): c is string => typeof c === 'string');
-  if (codes.some((c) => UNAVAILABLE_CODES.has(c) || c.startsWith('08') || c.startsWith('57P'))) return true;
+  // 08: connection exceptions; 53: insufficient resources (disk full, out of memory, too many connections);
+  // 57P: operator intervention (shutdown, restart).
+  if (codes.some((c) => UNAVAILABLE_CODES.has(c) || /^(08|53|57P)/.test(c))) return true;
   const text = `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`;
   return UNAVAILABLE_MESSAGES.some((m) => text.includes(m));
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '53300']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'ENOSPC']);
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'connection timeout',
@@ -77,4 +79,6 @@ const UNAVAILABLE_MESSAGES = [
   'PGlite is closed',
   'database is closed',
   'Client was closed',
+  // PGlite reports a full disk as a message, without a SQLSTATE on every path.
+  'No space left on device',
 ];

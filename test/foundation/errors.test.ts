@@ -29,6 +29,15 @@ const failingRoutes: RouteModule = (app, ctx) => {
     await ctx.database.db.execute(sql`select secret_column from no_such_table where id = ${'x'}`);
     return { ok: true };
   });
+  // The database's own "insufficient resources" errors (class 53): a full disk, too many connections.
+  app.get('/test/disk-full', { config: anon }, async () => {
+    await ctx.database.db.execute(
+      sql.raw(
+        `do $$ begin raise exception 'could not extend file (test)' using errcode = 'disk_full'; end $$`,
+      ),
+    );
+    return { ok: true };
+  });
   app.get('/test/db', { config: anon }, async () => {
     await ctx.database.db.execute(sql`select count(*) from users`);
     return { ok: true };
@@ -181,6 +190,13 @@ describe('the error envelope when the database is gone', () => {
     t = await createTestApp({ extraRoutes: [failingRoutes] });
   });
   afterAll(() => t.close());
+
+  it('answers a full disk (SQLSTATE 53100) with 503 unavailable and Retry-After, not a 500', async () => {
+    const res = await t.app.inject('/test/disk-full');
+    const body = expectEnvelope(res, 503, 'unavailable');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(body.message).not.toMatch(/extend/);
+  });
 
   it('answers a query after the database closed with 503 unavailable and Retry-After', async () => {
     expect((await t.app.inject('/test/db')).statusCode).toBe(200);
