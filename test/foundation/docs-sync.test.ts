@@ -8,6 +8,7 @@ import {
   renderReadme,
 } from '../../scripts/gen-env-example.js';
 import { envSchema } from '../../src/config.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 describe('configuration documentation', () => {
   it('documents every variable of envSchema with a description', () => {
@@ -34,4 +35,32 @@ describe('configuration documentation', () => {
     expect(byName.get('JWT_SECRET')?.defaultValue).toBeUndefined();
     expect(byName.get('NODE_ENV')?.choices).toEqual(['development', 'production', 'test']);
   });
+});
+
+describe('metrics documentation, dashboard and alert rules', () => {
+  const exported = (() => {
+    const metrics = createMetrics();
+    const names = new Set<string>();
+    for (const metric of metrics.registry.getMetricsAsArray()) names.add(metric.name);
+    return names;
+  })();
+  const ours = [...exported].filter((n) => !/^agenthub_(process|nodejs)_/.test(n));
+  /** Series a PromQL expression may use for a metric family: histograms add _bucket, _sum and _count. */
+  const family = (series: string) => series.replace(/_(bucket|sum|count)$/, '');
+  const referenced = (text: string) => [...new Set(text.match(/\bagenthub_[a-z0-9_]+/g) ?? [])];
+
+  it('lists every metric AgentHub exports in docs/METRICS.md', () => {
+    const doc = readFileSync('docs/METRICS.md', 'utf8');
+    for (const name of ours) expect(doc, name).toContain(`\`${name}\``);
+  });
+
+  it.each(['docs/METRICS.md', 'docs/grafana-dashboard.json', 'deploy/prometheus-rules.yml'])(
+    '%s names only metrics that exist',
+    (path) => {
+      const unknown = referenced(readFileSync(path, 'utf8')).filter(
+        (n) => !exported.has(n) && !exported.has(family(n)),
+      );
+      expect(unknown).toEqual([]);
+    },
+  );
 });
