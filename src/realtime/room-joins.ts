@@ -20,7 +20,9 @@ export function createRoomJoins({
 
   return {
     join(socket: AgentSocket, roomId: string) {
-      if (socket.data.rooms.has(roomId)) return;
+      // A handler that awaited the database may resume after its socket left: its
+      // disconnect already cleared its rooms, so a join now would never be undone.
+      if (!socket.connected || socket.data.rooms.has(roomId)) return;
       socket.data.rooms.add(roomId);
       void socket.join(roomChannel(roomId));
       const agent = agentOf(socket);
