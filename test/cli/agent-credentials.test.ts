@@ -2,15 +2,16 @@ import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHubClient } from '../../src/client/index.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
 import {
   agentCli,
+  asOwner,
   createOwner,
   linkWithCli,
   spawnAgentCli,
   startRestartableServer,
   storedSnapshots,
   waitFor,
+  type Owner,
   type RestartableServer,
 } from '../harness/agent-cli.js';
 import { makeTempDir } from '../harness/temp-dir.js';
@@ -20,7 +21,7 @@ import { makeTempDir } from '../harness/temp-dir.js';
 describe('agenthub agent credentials (command line, against a listening server)', { timeout: 120_000 }, () => {
   const dirs: { path: string; remove(): void }[] = [];
   let server: RestartableServer;
-  let owner: UserActor;
+  let owner: Owner;
   let counter = 0;
 
   /** A fresh config dir with an agent linked through the real CLI. */
@@ -62,20 +63,32 @@ describe('agenthub agent credentials (command line, against a listening server)'
     expect((await agentCli(dir, ['status'])).code).toBe(0);
   });
 
-  it('exits with code 3 and says so clearly once the agent is deactivated', async () => {
-    const { dir, agentId } = await linkedAgent();
-    const run = spawnAgentCli(dir, ['run', '--interval', '0.5']);
-    await waitFor(async () => (await storedSnapshots(server.database, agentId)).rows >= 1, 'a first snapshot');
-    await server.app.ctx.services.agents.deactivate(agentId, { actor: owner });
-    const result = await run.exited(60_000);
-    expect(result.code, result.stdout + result.stderr).toBe(3);
-    expect(result.stderr).toContain("The server no longer accepts this agent's credentials");
-    expect(result.stderr).toContain('link it again with `agenthub agent link`');
-    expect(result.stderr).not.toMatch(/at .+\.ts:\d+/); // a message, not a stack trace
-    const status = await agentCli(dir, ['status']);
-    expect(status.code).toBe(3);
-    expect(status.stdout).toMatch(/^Agent: +unknown: HTTP 400 invalid_grant/m);
-  });
+  /** How an owner cuts an agent off over the API: deactivate it, or revoke its current refresh token. */
+  const cutOff = {
+    deactivated: (agentId: string) => asOwner(server, owner, 'POST', `/api/v1/agents/${agentId}/deactivate`),
+    revoked: (_agentId: string, dir: string) => {
+      const prefix = readFileSync(join(dir, 'tokens', 'refresh-token'), 'utf8').slice(0, 20);
+      return asOwner(server, owner, 'DELETE', `/api/v1/tokens/${prefix}`);
+    },
+  };
+
+  it.each(Object.keys(cutOff) as (keyof typeof cutOff)[])(
+    'run exits with code 3 and a clear message once the agent is %s, and status says the same',
+    async (how) => {
+      const { dir, agentId } = await linkedAgent();
+      const run = spawnAgentCli(dir, ['run', '--interval', '0.3']);
+      await waitFor(async () => (await storedSnapshots(server.database, agentId)).rows >= 1, 'a first snapshot');
+      await cutOff[how](agentId, dir);
+      const result = await run.exited(60_000);
+      expect(result.code, result.stdout + result.stderr).toBe(3);
+      expect(result.stderr).toContain("The server no longer accepts this agent's credentials");
+      expect(result.stderr).toContain('link it again with `agenthub agent link`');
+      expect(result.stderr).not.toMatch(/at .+\.[jt]s:\d+/); // a message, not a stack trace
+      const status = await agentCli(dir, ['status']);
+      expect(status.code).toBe(3);
+      expect(status.stdout).toMatch(/^Agent: +unknown: HTTP 400 invalid_grant/m);
+    },
+  );
 
   it('unlink revokes the refresh token on the server and deletes the local files', async () => {
     const { dir } = await linkedAgent();

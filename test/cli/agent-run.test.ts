@@ -4,7 +4,6 @@ import { sql } from 'drizzle-orm';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
 import {
   agentCli,
   createOwner,
@@ -15,6 +14,7 @@ import {
   startRestartableServer,
   storedSnapshots,
   waitFor,
+  type Owner,
   type RestartableServer,
 } from '../harness/agent-cli.js';
 import { makeTempDir } from '../harness/temp-dir.js';
@@ -30,7 +30,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 describe('agenthub agent link, run and status (command line, against a listening server)', { timeout: 120_000 }, () => {
   const dir = makeTempDir('agent-run');
   let server: RestartableServer;
-  let owner: UserActor;
+  let owner: Owner;
   let agentId: string;
 
   beforeAll(async () => {
@@ -99,7 +99,7 @@ describe('agenthub agent link, run and status (command line, against a listening
   });
 
   it('stored the labels and system metrics in every snapshot', async () => {
-    const rows = await server.app.ctx.services.metrics.latest(owner, 'srv-cli-run', { limit: 5 });
+    const rows = await server.app.ctx.services.metrics.latest(owner.actor, 'srv-cli-run', { limit: 5 });
     expect(rows?.length).toBeGreaterThan(0);
     for (const row of rows ?? []) {
       const data = row.data as Record<string, Record<string, unknown>>;

@@ -1,7 +1,9 @@
 import { appendFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemCollector } from '../../src/cli/agent/collect.js';
+import { configDir } from '../../src/cli/agent/files.js';
 import { parseMeminfo, parseMounts, parseNetDev } from '../../src/cli/agent/proc.js';
 import { Spool } from '../../src/cli/agent/spool.js';
 import { AgentStore } from '../../src/cli/agent/store.js';
@@ -77,6 +79,14 @@ describe('the agent spool', () => {
       batch.done();
     }
     expect(seen).toEqual([0, 1]);
+  });
+});
+
+describe('the config dir', () => {
+  it('is AGENTHUB_CONFIG_DIR, else $XDG_CONFIG_HOME/agenthub, else ~/.config/agenthub', () => {
+    expect(configDir({ AGENTHUB_CONFIG_DIR: '/srv/agent', XDG_CONFIG_HOME: '/xdg' })).toBe('/srv/agent');
+    expect(configDir({ XDG_CONFIG_HOME: '/xdg' })).toBe('/xdg/agenthub');
+    expect(configDir({})).toBe(join(homedir(), '.config', 'agenthub'));
   });
 });
 

@@ -6,8 +6,40 @@ import type { UserActor } from '../../src/modules/auth/actor.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { runCli, spawnCli, type CliProcess, type CliResult } from './cli.js';
 import { createTestDatabase } from './database.js';
+import { approveJson, denyViaPages } from './devices.js';
+import { createUser, signInAdmin, type Person } from './identity.js';
 
-export { createOwner, waitFor } from './sdk.js';
+export { waitFor } from './sdk.js';
+
+/** The person who links agents: signed in over HTTP (`person`), and as services see them (`actor`). */
+export interface Owner {
+  person: Person;
+  actor: UserActor;
+}
+
+/** Signs in the first admin of a fresh server, then creates and signs in an enterprise-plan owner. */
+export async function createOwner(app: TestApp): Promise<Owner> {
+  const person = await createUser(app, await signInAdmin(app), { plan: 'enterprise' });
+  const user = {
+    id: person.id,
+    email: person.email,
+    name: person.name,
+    role: 'user' as const,
+    plan: 'enterprise' as const,
+  };
+  return { person, actor: { kind: 'user', user, sessionId: 'test-session', teams: new Map() } };
+}
+
+/** A JSON request to the server's API as `owner` (their session cookie); throws unless it succeeds. */
+export async function asOwner(
+  server: { app: TestApp },
+  owner: Owner,
+  method: 'POST' | 'DELETE',
+  url: string,
+): Promise<void> {
+  const res = await server.app.app.inject({ method, url, headers: owner.person.headers });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+}
 
 /** A listening server that can be stopped and started again on the same port and database. */
 export interface RestartableServer {
@@ -77,12 +109,12 @@ export function spawnAgentCli(configDir: string, args: string[]): CliProcess {
 const USER_CODE_LINE = /^\s+([B-Z]{4}-[B-Z]{4})\s*$/;
 
 /**
- * Runs the real `agenthub agent link` and approves the code through the
- * devices service as soon as it is printed. Returns the CLI's result and the new agent's id.
+ * Runs the real `agenthub agent link` and, as soon as it prints the code, approves it
+ * over the API (or denies it on the /link page). Returns the CLI's result and the new agent's id.
  */
 export async function linkWithCli(
   server: { url: string; app: TestApp },
-  owner: UserActor,
+  owner: Owner,
   configDir: string,
   options: { serverId: string; extra?: string[]; decide?: 'approve' | 'deny' },
 ): Promise<{ result: CliResult; agentId: string | undefined; userCode: string }> {
@@ -97,8 +129,12 @@ export async function linkWithCli(
   const line = await cli.waitForLine(USER_CODE_LINE, 60_000);
   const userCode = USER_CODE_LINE.exec(line)?.[1] ?? '';
   let agentId: string | undefined;
-  if (options.decide === 'deny') await server.app.ctx.services.devices.deny(userCode, owner, '127.0.0.1');
-  else agentId = (await server.app.ctx.services.devices.approve({ userCode }, owner, '127.0.0.1')).agent.id;
+  if (options.decide === 'deny') await denyViaPages(server.app, owner.person, userCode);
+  else {
+    const approved = await approveJson(server.app, owner.person, { user_code: userCode });
+    if (approved.statusCode !== 200) throw new Error(`approval failed: ${approved.statusCode} ${approved.body}`);
+    agentId = approved.json<{ agent_id: string }>().agent_id;
+  }
   return { result: await cli.exited(60_000), agentId, userCode };
 }
 
