@@ -3,13 +3,12 @@ import { dirname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { userOf } from '../http/actors.js';
 import { csrfToken } from '../http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { AppError } from '../lib/errors.js';
 import type { UserActor } from '../modules/auth/actor.js';
-import { errorPage } from './layout.js';
+import { asPage as pageOrError, signInFirst } from './page-errors.js';
 import { agentPage } from './pages/agent.page.js';
 
 const params = z.object({ id: z.uuid() });
@@ -65,22 +64,13 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
     return sendHtml(reply, page);
   }
 
-  /** Refusals and missing agents as pages, not JSON. */
-  async function asPage(request: FastifyRequest, reply: FastifyReply, work: (actor: UserActor) => Promise<unknown>) {
-    const actor = userOf(request);
-    try {
-      return await work(actor);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      const csrf = csrfToken(request, reply, ctx.config);
-      const title = error.statusCode === 404 ? 'Agent not found' : 'Not allowed';
-      return sendHtml(reply, errorPage({ title, message: error.message, user: actor.user, csrf }), error.statusCode);
-    }
-  }
+  const asPage = (request: FastifyRequest, reply: FastifyReply, work: (actor: UserActor) => Promise<unknown>) =>
+    pageOrError(ctx.config, request, reply, work);
 
   app.get('/agents/:id', { config: { auth: ['anon'] }, schema: { hide: true, params } }, async (request, reply) => {
-    if (request.actor?.kind !== 'user') return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-    return asPage(request, reply, (actor) => render(request, reply, actor, request.params.id));
+    return (
+      signInFirst(request, reply) ?? asPage(request, reply, (actor) => render(request, reply, actor, request.params.id))
+    );
   });
 
   app.post(

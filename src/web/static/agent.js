@@ -67,7 +67,8 @@
     var option = select.options[select.selectedIndex];
     var seconds = Number(option.dataset.seconds);
     var step = Number(option.dataset.step);
-    var to = Math.floor(Date.now() / 1000);
+    // `to` is exclusive: a minute ahead keeps the newest sample (and agents whose clocks run a little fast).
+    var to = Math.floor(Date.now() / 1000) + 60;
     var from = to - seconds;
     charts.forEach(function (c) {
       c.destroy();
