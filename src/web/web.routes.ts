@@ -5,12 +5,14 @@ import type { RouteModule } from '../http/route-module.js';
 import { staticFolder } from '../lib/paths.js';
 import { agentPageRoutes } from './agent.routes.js';
 import { liveEventsRoutes } from './live-events.js';
+import { roomPageRoutes } from './rooms.routes.js';
 import { dashboardPage } from './pages/dashboard.page.js';
 
 export const webRoutes: RouteModule = async (app, ctx) => {
   await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: '1h', index: false });
   await liveEventsRoutes(app, ctx);
   await agentPageRoutes(app, ctx);
+  await roomPageRoutes(app, ctx);
 
   app.get('/', { config: { auth: ['anon'] }, schema: { hide: true } }, (request, reply) =>
     reply.redirect(request.actor?.kind === 'user' ? '/dashboard' : '/login', 303),

@@ -43,6 +43,10 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'POST /agents/:id/regenerate': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
     'POST /agents/:id/tokens/:prefix/revoke': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
     'POST /agents/:id/deactivate': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
+    'GET /rooms': { accepts: 'anon', statuses: [303, 200, 200, 200, 303, 303] },
+    'GET /rooms/:id': { accepts: 'anon', statuses: [303, 200, 404, 200, 303, 303] },
+    'GET /rooms/:id/stream': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
+    'POST /rooms/:id/messages': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
     'GET /login': { accepts: 'anon', statuses: [200, 303, 303, 303, 200, 200] },
     'POST /login': { accepts: 'anon', statuses: [200, 200, 200, 200, 200, 200] },
     'POST /logout': { accepts: 'user', statuses: [401, 204, 204, 204, 401, 401] },
@@ -213,6 +217,10 @@ describe('the endpoint auth matrix', () => {
       url: `/agents/${(await disposableAgent()).id}/deactivate`,
       form: {},
     }),
+    'GET /rooms': () => ({ method: 'GET', url: '/rooms' }),
+    'GET /rooms/:id': () => ({ method: 'GET', url: `/rooms/${roomId}` }),
+    'GET /rooms/:id/stream': () => ({ method: 'GET', url: `/rooms/${roomId}/stream?once=1` }),
+    'POST /rooms/:id/messages': () => ({ method: 'POST', url: `/rooms/${roomId}/messages`, form: { body: 'hello' } }),
     'GET /login': () => ({ method: 'GET', url: '/login' }),
     'POST /login': async () => {
       const person = await addUser(t, admin);

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { MessageRow } from '../db/schema/index.js';
+import { userOf } from '../http/actors.js';
+import type { RouteModule } from '../http/route-module.js';
+import { presentMessage } from '../modules/rooms/rooms.schemas.js';
+import { eventStreams } from './sse.js';
+
+/** A reconnect further behind than this starts from the page's history instead (the page reloads it). */
+const REPLAY_LIMIT = 200;
+
+type RoomUpdate = { message: MessageRow } | { archived: true };
+
+const params = z.object({ id: z.string().min(1).max(64) });
+const query = z.object({
+  after_seq: z.coerce.number().int().min(0).optional(),
+  once: z.enum(['1', 'true']).optional(),
+});
+
+/**
+ * GET /rooms/:id/stream: a room's new messages as server-sent events, for
+ * people who may read the room (the rooms policy; 404 for anyone else).
+ * Each `message` event has the message's seq as its id, so a reconnecting
+ * EventSource (Last-Event-ID) gets what it missed from the database first.
+ */
+export const roomStreamRoutes: RouteModule = (app, ctx) => {
+  const { rooms } = ctx.services;
+  const start = eventStreams(app);
+  // One listener for every open stream, dispatched by room.
+  const byRoom = new Map<string, Set<(update: RoomUpdate) => void>>();
+  const onMessage = ({ message }: { message: MessageRow }) => {
+    for (const deliver of byRoom.get(message.roomId) ?? []) deliver({ message });
+  };
+  const onArchived = ({ roomId }: { roomId: string }) => {
+    for (const deliver of byRoom.get(roomId) ?? []) deliver({ archived: true });
+  };
+  ctx.events.on('message.created', onMessage);
+  ctx.events.on('room.archived', onArchived);
+  app.addHook('onClose', (_app, done) => {
+    ctx.events.off('message.created', onMessage);
+    ctx.events.off('room.archived', onArchived);
+    done();
+  });
+
+  app.get(
+    '/rooms/:id/stream',
+    {
+      config: { auth: ['user'] },
+      schema: {
+        tags: ['rooms'],
+        summary: "A room's new messages for people (text/event-stream)",
+        params,
+        querystring: query,
+      },
+    },
+    async (request, reply) => {
+      const actor = userOf(request);
+      const room = await rooms.load(request.params.id, actor);
+      const lastEventId = Number(request.headers['last-event-id']);
+      let lastSeq = Number.isInteger(lastEventId) ? lastEventId : (request.query.after_seq ?? room.lastSeq);
+
+      const stream = start(reply);
+      const send = (update: RoomUpdate) => {
+        if ('archived' in update) return stream.send('archived', '{}');
+        const { message } = update;
+        if (message.seq <= lastSeq) return;
+        lastSeq = message.seq;
+        stream.send('message', JSON.stringify(presentMessage(message)), message.seq);
+      };
+      // Subscribe first and hold live updates while the missed messages are read, so none falls in between.
+      let held: RoomUpdate[] | undefined = [];
+      const deliver = (update: RoomUpdate) => (held ? held.push(update) : send(update));
+      const listeners = byRoom.get(room.id) ?? new Set();
+      byRoom.set(room.id, listeners.add(deliver));
+      stream.onClose(() => {
+        listeners.delete(deliver);
+        if (listeners.size === 0) byRoom.delete(room.id);
+      });
+
+      try {
+        const missed = await rooms.history(room.id, actor, { afterSeq: lastSeq, limit: REPLAY_LIMIT });
+        for (const message of missed.messages) send({ message });
+        for (const update of held) send(update);
+        held = undefined;
+      } catch (error) {
+        request.log.warn({ err: error }, 'room stream replay failed');
+        stream.end();
+      }
+      if (request.query.once) stream.end();
+    },
+  );
+};
