@@ -15,6 +15,8 @@ export interface AgentHubClientOptions {
   tokens?: TokenSet;
   /** Persist rotated refresh tokens here. */
   onRotate?: (tokens: TokenSet) => void | Promise<void>;
+  /** The refresh token as another process sharing the credentials left it (see TokenManagerOptions). */
+  latestRefreshToken?: () => string | undefined;
   retry?: RetryPolicy;
   fetch?: FetchLike;
 }
@@ -45,6 +47,7 @@ export class AgentHubClient {
       source,
       ...(tokens ? { initial: tokens } : {}),
       ...(this.options.onRotate ? { onRotate: this.options.onRotate } : {}),
+      ...(this.options.latestRefreshToken ? { latestRefreshToken: this.options.latestRefreshToken } : {}),
     });
   }
 

@@ -21,6 +21,12 @@ export interface TokenManagerOptions {
   renewAheadMs?: number;
   /** Called with every new refresh token: persist it, the previous one is now spent. */
   onRotate?: (tokens: TokenSet) => void | Promise<void>;
+  /**
+   * Consulted before each refresh: the refresh token as another process sharing
+   * these credentials may have rotated it (re-read from disk, say). Presenting
+   * the one held here after the other process spent it would revoke the family.
+   */
+  latestRefreshToken?: () => string | undefined;
   initial?: TokenSet;
 }
 
@@ -69,6 +75,8 @@ export class TokenManager {
       this.current = { accessToken: body.token, expiresAt: Date.now() + body.expires_in * 1000 };
       return this.current;
     }
+    const latest = this.options.latestRefreshToken?.();
+    if (latest) this.source = { ...this.source, refreshToken: latest };
     const { body } = await request<{ access_token: string; expires_in: number; refresh_token: string; scope: string }>(
       baseUrl,
       fetch,
