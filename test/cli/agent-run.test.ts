@@ -45,6 +45,16 @@ describe('agenthub agent link, run and status (command line, against a listening
     dir.remove();
   });
 
+  /** Refresh tokens of the agent that were rotated: one per renewal, whichever process made it. */
+  async function rotated(): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      server.database.db,
+      sql`select count(*)::int as n from credentials
+          where agent_id = ${agentId} and kind = 'refresh' and revoked_reason = 'rotated'`,
+    );
+    return row?.n ?? 0;
+  }
+
   it('links through the device flow and keeps private credentials and config.yaml', async () => {
     const { result, agentId: id } = await linkWithCli(server, owner, dir.path, {
       serverId: 'srv-cli-run',
@@ -132,6 +142,29 @@ describe('agenthub agent link, run and status (command line, against a listening
     });
     expect(Date.parse(String(report['access_token_expires_at']))).toBeGreaterThan(Date.now());
     expect(Date.parse(String(report['last_success_at']))).not.toBeNaN();
+  });
+
+  it('keeps run and listen alive side by side while each rotates the refresh token they share', async () => {
+    const { room } = await server.app.ctx.services.rooms.create(owner.actor, { slug: 'side', name: 'Side' });
+    await server.app.ctx.services.rooms.addMember(room.id, agentId, owner.actor);
+    const before = await rotated();
+    const run = spawnAgentCli(dir.path, ['run', '--interval', '0.3']);
+    const listen = spawnAgentCli(dir.path, ['listen', '--room', 'side']);
+    const bothAlive = () => {
+      if (run.child.exitCode !== null || listen.child.exitCode !== null)
+        throw new Error(`exited early:\n${run.stderr}\n${listen.stderr}`);
+    };
+    await waitFor(() => bothAlive() ?? listen.stderr.includes('Listening to room side'), 'the listener to join');
+    // listen renews its token every second here, run on every tick: many generations, interleaved.
+    await waitFor(async () => bothAlive() ?? (await rotated()) >= before + 20, 'twenty rotations');
+    await server.app.ctx.services.rooms.send(owner.actor, { roomId: room.id, body: 'still here?' });
+    await waitFor(() => listen.stdout.includes('still here?'), 'the message to reach the listener');
+    run.child.kill('SIGTERM');
+    listen.child.kill('SIGINT');
+    const [ran, listened] = await Promise.all([run.exited(60_000), listen.exited(60_000)]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(listened.code, listened.stderr).toBe(0);
+    expect(ran.stderr + listened.stderr).not.toMatch(/no longer accepts/);
   });
 
   it('rotated the refresh token on every renewal without ever presenting a spent one', async () => {

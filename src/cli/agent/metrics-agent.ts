@@ -86,7 +86,6 @@ export class MetricsAgent {
       await this.sleepUntil(nextAt);
       if (this.stopping) break;
       nextAt = Math.max(nextAt + this.options.intervalMs, Date.now());
-      this.session.syncFromDisk();
       const sample: Sample = {
         timestamp: Date.now() / 1000,
         metrics: await this.collector.collect(config.labels),
