@@ -69,7 +69,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const ctx = createContext({ config, database, log: app.log });
+  // Scale-out code is imported only with REDIS_URL: one instance loads nothing from Redis.
+  const scale = config.REDIS_URL ? await import('./scale/redis.js') : undefined;
+  const ctx = createContext({ config, database, log: app.log, connectRedis: scale?.connectRedis });
 
   const routes: DeclaredRoute[] = [];
   app.addHook('onRoute', (route) => {
@@ -104,11 +106,19 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.onClose(stopFanout);
   }
 
+  // Maintenance runs once per tick across the fleet.
   const jobs = startJobs(
     [
       { name: 'devices.cleanup', everyMs: 60_000, run: () => ctx.services.devices.cleanup() },
       { name: 'sessions.purge', everyMs: 3_600_000, run: () => ctx.services.sessions.purgeExpired() },
       { name: 'metrics.partitions', everyMs: 3_600_000, run: () => maintainMetricsPartitions(ctx) },
+    ],
+    ctx.log,
+    createJobLock(ctx.redis),
+  );
+  // Every instance refreshes its own gauge: each one is scraped, and a gauge only the lock's winner set would go stale.
+  const gauges = startJobs(
+    [
       {
         name: 'metrics.agents_online',
         everyMs: 15_000,
@@ -116,9 +126,10 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       },
     ],
     ctx.log,
-    createJobLock(ctx.redis),
   );
-  ctx.onClose(() => jobs.stop());
+  ctx.onClose(async () => {
+    await Promise.all([jobs.stop(), gauges.stop()]);
+  });
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());
   ctx.onClose(() => ctx.services.audit.flush());

@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AppEventBus } from './lib/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { connectRedis, type RedisLink } from './scale/redis.js';
+import type { connectRedis, RedisLink } from './scale/redis.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -26,7 +26,14 @@ export interface AppContext {
   runCloseTasks(): Promise<void>;
 }
 
-export function createContext(options: { config: Config; database: Database; log: FastifyBaseLogger }): AppContext {
+export function createContext(options: {
+  config: Config;
+  database: Database;
+  log: FastifyBaseLogger;
+  /** Given only with REDIS_URL, so a single instance never loads ioredis. */
+  connectRedis?: typeof connectRedis | undefined;
+}): AppContext {
+  const { connectRedis: connect, ...given } = options;
   const metrics = createMetrics();
   const events = new AppEventBus();
   const services = createServices({
@@ -37,9 +44,10 @@ export function createContext(options: { config: Config; database: Database; log
     metrics,
   });
   const closeTasks: (() => Promise<void> | void)[] = [];
-  const redis = options.config.REDIS_URL ? connectRedis(options.config.REDIS_URL, options.log, metrics) : undefined;
+  const { REDIS_URL, REDIS_PREFIX } = options.config;
+  const redis = REDIS_URL && connect ? connect(REDIS_URL, REDIS_PREFIX, options.log, metrics) : undefined;
   return {
-    ...options,
+    ...given,
     redis,
     metrics,
     events,

@@ -20,7 +20,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   await app.register(rateLimit, {
     global: true,
     // Shared counters across instances; if Redis is down, requests are let through rather than refused.
-    ...(redis ? { redis: redis.commands, nameSpace: 'agenthub-rl:', skipOnError: true } : {}),
+    ...(redis ? { redis: redis.commands, nameSpace: `${redis.prefix}-rl:`, skipOnError: true } : {}),
     timeWindow: 60_000,
     max: (request) => (presentedCredential(request) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON),
     keyGenerator: (request) => {

@@ -1,4 +1,3 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
@@ -37,7 +36,7 @@ const ABUSE_STRIKES = 60;
  */
 export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>(app.server, {
-    transports: ['websocket', 'polling'],
+    transports: ctx.config.SOCKET_TRANSPORTS,
     pingInterval: 10_000,
     pingTimeout: 20_000,
     serveClient: false,
@@ -45,9 +44,11 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     cors: { origin: allowedOrigins(ctx.config), credentials: true },
   });
   // Several instances: broadcasts and disconnects reach sockets on every instance.
-  if (ctx.redis) io.adapter(createAdapter(ctx.redis.pub, ctx.redis.sub, { key: 'agenthub' }));
+  if (ctx.redis) io.adapter(ctx.redis.adapter);
   const nsp: AgentNamespace = io.of('/agents');
-  const shared = ctx.redis ? createSharedPresence(createPresence(), ctx.redis) : undefined;
+  const shared = ctx.redis
+    ? createSharedPresence(createPresence(), ctx.redis, ctx.config.PRESENCE_TTL * 1000)
+    : undefined;
   const presence = shared ?? createPresence();
   const joins = createRoomJoins({ nsp, presence, metrics: ctx.metrics });
   const connectedAgents = new Map<string, number>();
@@ -187,11 +188,13 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
   const onMessage = ({ message }: { message: Parameters<typeof presentMessage>[0] }) =>
     nsp.to(roomChannel(message.roomId)).emit('message:new', presentMessage(message));
   // Deactivation revokes the agent's credentials first, so both paths must say why before closing.
+  // Local only: with Redis, the event fan-out runs this on every instance, and a second broadcast
+  // through the adapter could reach a socket between its instance's own error and disconnect.
   const revoke = (channel: string) => {
-    nsp
+    nsp.local
       .in(channel)
       .emit('error', { error: 'revoked', message: 'This agent was deactivated or its credentials revoked.' });
-    nsp.in(channel).disconnectSockets(true);
+    nsp.local.in(channel).disconnectSockets(true);
   };
   const onAgentRevoked = ({ agentId }: { agentId: string }) => revoke(agentChannel(agentId));
   const onCredentialRevoked = ({ credentialId }: { credentialId: string }) => revoke(credentialChannel(credentialId));

@@ -2,8 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppEventBus, AppEvents } from '../lib/events.js';
 import type { RedisLink } from './redis.js';
 
-const CHANNEL = 'agenthub:events';
-
 /** Events every instance must see: revocations (drop sockets, forget cached checks) and membership changes. */
 const FANNED_OUT = [
   'agent.revoked',
@@ -24,20 +22,22 @@ export async function startEventFanout(
   redis: RedisLink,
   log: FastifyBaseLogger,
 ): Promise<() => void> {
+  const channel = `${redis.prefix}:events`;
   const fromElsewhere = new WeakSet<object>();
   const listeners = FANNED_OUT.map((name) => {
     const listener = (payload: object) => {
       if (fromElsewhere.has(payload)) return;
-      redis.pub
-        .publish(CHANNEL, JSON.stringify({ origin: redis.instanceId, name, payload }))
+      // On the fail-fast connection: while Redis is down the event is lost, and that is worth a warning.
+      redis.commands
+        .publish(channel, JSON.stringify({ origin: redis.instanceId, name, payload }))
         .catch((err: unknown) => log.warn({ err, event: name }, 'event fan-out failed'));
     };
     events.on(name, listener);
     return [name, listener] as const;
   });
 
-  const onMessage = (channel: string, raw: string) => {
-    if (channel !== CHANNEL) return;
+  const onMessage = (from: string, raw: string) => {
+    if (from !== channel) return;
     try {
       const { origin, name, payload } = JSON.parse(raw) as { origin: string; name: FannedEvent; payload: object };
       if (origin === redis.instanceId || !(FANNED_OUT as readonly string[]).includes(name)) return;
@@ -47,16 +47,26 @@ export async function startEventFanout(
       log.warn({ err }, 'ignored a malformed fan-out event');
     }
   };
-  // Its own subscriber connection: socket.io's adapter owns redis.sub.
-  const subscriber = redis.pub.duplicate();
-  subscriber.on('error', () => undefined);
-  subscriber.on('message', onMessage);
-  await subscriber
-    .subscribe(CHANNEL)
-    .catch((err: unknown) => log.warn({ err }, 'event fan-out subscription pending until redis returns'));
+  // On the adapter's subscriber connection: its SUBSCRIBE is queued behind the adapter's own, so once it
+  // is confirmed this instance hears broadcasts too. `sub` keeps commands queued however long Redis is
+  // away (a rejected SUBSCRIBE would never be resent) and resubscribes after every reconnection.
+  redis.sub.on('message', onMessage);
+  const subscribed = redis.sub.subscribe(channel).then(
+    () => undefined,
+    () => undefined, // only when closed
+  );
+  // Startup waits for the subscription unless Redis is unreachable (then it completes when Redis returns).
+  let onError: () => void = () => undefined;
+  const unreachable = new Promise<void>((resolve) => {
+    onError = resolve;
+    redis.sub.once('error', onError);
+  });
+  await Promise.race([subscribed, unreachable]);
+  redis.sub.off('error', onError);
+  if (redis.sub.status !== 'ready') log.warn('event fan-out subscription pending until redis returns');
 
   return () => {
     for (const [name, listener] of listeners) events.off(name, listener);
-    subscriber.disconnect();
+    redis.sub.off('message', onMessage);
   };
 }

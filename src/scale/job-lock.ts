@@ -11,7 +11,7 @@ export function createJobLock(redis: RedisLink | undefined) {
     if (!redis) return true;
     try {
       const won = await redis.commands.set(
-        `agenthub:job:${job}`,
+        `${redis.prefix}:job:${job}`,
         redis.instanceId,
         'PX',
         Math.max(100, Math.floor(periodMs * 0.9)),

@@ -2,33 +2,34 @@ import type { Presence } from '../realtime/presence.js';
 import type { PresenceAgent } from '../realtime/socket-events.js';
 import type { RedisLink } from './redis.js';
 
-/** An instance that stops refreshing its entries (it died) drops out of presence after this. */
-const ENTRY_TTL_MS = 30_000;
-const HEARTBEAT_MS = 10_000;
-
-const key = (roomId: string) => `agenthub:presence:${roomId}`;
-
 /**
  * Presence across instances: each instance keeps its own (diffs are announced
  * where the transition happens) and mirrors it into a Redis sorted set per room,
  * scored by expiry and refreshed by a heartbeat. Snapshots read the union.
  * While Redis is down, snapshots fall back to this instance's view.
  */
-export function createSharedPresence(local: Presence, redis: RedisLink): Presence & { stop(): void } {
+export function createSharedPresence(
+  local: Presence,
+  redis: RedisLink,
+  /** An instance that stops refreshing its entries (it died) drops out of presence after this. */
+  entryTtlMs: number,
+): Presence & { stop(): void } {
+  const heartbeatMs = Math.max(100, Math.floor(entryTtlMs / 3));
+  const key = (roomId: string) => `${redis.prefix}:presence:${roomId}`;
   const member = (agent: PresenceAgent) => `${redis.instanceId}|${agent.agent_id}|${agent.name}`;
   const mine = new Map<string, Map<string, PresenceAgent>>();
   const ignore = () => undefined;
 
   const heartbeat = setInterval(() => {
-    const expiry = Date.now() + ENTRY_TTL_MS;
+    const expiry = Date.now() + entryTtlMs;
     const pipeline = redis.commands.pipeline();
     for (const [roomId, agents] of mine) {
       for (const agent of agents.values()) pipeline.zadd(key(roomId), expiry, member(agent));
       pipeline.zremrangebyscore(key(roomId), 0, Date.now());
-      pipeline.pexpire(key(roomId), ENTRY_TTL_MS * 2);
+      pipeline.pexpire(key(roomId), entryTtlMs * 2);
     }
     pipeline.exec().catch(ignore);
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   heartbeat.unref();
 
   return {
@@ -38,7 +39,7 @@ export function createSharedPresence(local: Presence, redis: RedisLink): Presenc
         let agents = mine.get(roomId);
         if (!agents) mine.set(roomId, (agents = new Map<string, PresenceAgent>()));
         agents.set(agent.agent_id, agent);
-        redis.commands.zadd(key(roomId), Date.now() + ENTRY_TTL_MS, member(agent)).catch(ignore);
+        redis.commands.zadd(key(roomId), Date.now() + entryTtlMs, member(agent)).catch(ignore);
       }
       return joined;
     },

@@ -1,17 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserActor } from '../../src/modules/auth/actor.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 
 const REDIS_URL = process.env['REDIS_URL'];
+// Its own keys and channels: test files run in parallel against the one local Redis.
+const REDIS_PREFIX = `agenthub-test-${randomBytes(5).toString('hex')}`;
 
 describe.runIf(REDIS_URL)('two instances over Redis (smoke)', () => {
   let a: TestApp & { url: string };
   let b: TestApp & { url: string };
   const sockets: Socket[] = [];
   beforeAll(async () => {
-    a = await startTestServer({ config: { REDIS_URL } });
-    b = await startTestServer({ config: { REDIS_URL }, database: a.database });
+    a = await startTestServer({ config: { REDIS_URL, REDIS_PREFIX } });
+    b = await startTestServer({ config: { REDIS_URL, REDIS_PREFIX }, database: a.database });
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
