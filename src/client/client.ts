@@ -15,8 +15,8 @@ export interface AgentHubClientOptions {
   tokens?: TokenSet;
   /** Persist rotated refresh tokens here. */
   onRotate?: (tokens: TokenSet) => void | Promise<void>;
-  /** The refresh token as another process sharing the credentials left it (see TokenManagerOptions). */
-  latestRefreshToken?: () => string | undefined;
+  /** The tokens as another process sharing the credentials saved them (see TokenManagerOptions). */
+  shared?: () => TokenSet | undefined;
   retry?: RetryPolicy;
   fetch?: FetchLike;
 }
@@ -47,7 +47,7 @@ export class AgentHubClient {
       source,
       ...(tokens ? { initial: tokens } : {}),
       ...(this.options.onRotate ? { onRotate: this.options.onRotate } : {}),
-      ...(this.options.latestRefreshToken ? { latestRefreshToken: this.options.latestRefreshToken } : {}),
+      ...(this.options.shared ? { shared: this.options.shared } : {}),
     });
   }
 

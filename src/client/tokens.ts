@@ -22,11 +22,13 @@ export interface TokenManagerOptions {
   /** Called with every new refresh token: persist it, the previous one is now spent. */
   onRotate?: (tokens: TokenSet) => void | Promise<void>;
   /**
-   * Consulted before each refresh: the refresh token as another process sharing
-   * these credentials may have rotated it (re-read from disk, say). Presenting
-   * the one held here after the other process spent it would revoke the family.
+   * The tokens as another process sharing these credentials last saved them
+   * (re-read from disk, say), consulted when a renewal is due: a fresh access
+   * token there is used instead of renewing, and a refresh presents the latest
+   * refresh token, since refreshing with one another process already spent
+   * would revoke the whole family.
    */
-  latestRefreshToken?: () => string | undefined;
+  shared?: () => TokenSet | undefined;
   initial?: TokenSet;
 }
 
@@ -50,9 +52,17 @@ export class TokenManager {
 
   /** A valid access token, renewed when it is within `renewAheadMs` of expiry. */
   async accessToken(): Promise<string> {
-    const ahead = this.options.renewAheadMs ?? 60_000;
-    if (this.current && this.current.expiresAt - Date.now() > ahead) return this.current.accessToken;
+    if (this.isFresh(this.current)) return this.current.accessToken;
+    const shared = this.options.shared?.();
+    if (this.isFresh(shared)) {
+      this.current = shared;
+      return shared.accessToken;
+    }
     return (await this.renew()).accessToken;
+  }
+
+  private isFresh(tokens: TokenSet | undefined): tokens is TokenSet {
+    return !!tokens?.accessToken && tokens.expiresAt - Date.now() > (this.options.renewAheadMs ?? 60_000);
   }
 
   /** Forces a renewal (e.g. after a 401). */
@@ -75,7 +85,7 @@ export class TokenManager {
       this.current = { accessToken: body.token, expiresAt: Date.now() + body.expires_in * 1000 };
       return this.current;
     }
-    const latest = this.options.latestRefreshToken?.();
+    const latest = this.options.shared?.()?.refreshToken;
     if (latest) this.source = { ...this.source, refreshToken: latest };
     const { body } = await request<{ access_token: string; expires_in: number; refresh_token: string; scope: string }>(
       baseUrl,
