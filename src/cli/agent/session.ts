@@ -17,9 +17,9 @@ export function openSession(store = new AgentStore()): AgentSession {
     ...(stored.tokens.accessToken ? { tokens: stored.tokens } : {}),
     // Awaited by the SDK before the new tokens are used: the file is never behind the server.
     onRotate: (tokens) => store.saveTokens(tokens),
-    // `run`, `listen` and `status` may share the credentials at the same time: each refreshes with the
-    // token on disk, so none presents one that another has already spent (the server would revoke them all).
-    latestRefreshToken: () => store.readRefreshToken(),
+    // `run`, `listen` and `status` may share the credentials at the same time: each uses a fresh access token
+    // another saved, and refreshes with the token on disk, never one another has spent (that revokes them all).
+    shared: () => store.readCredentials().tokens,
   });
   return { store, config, client };
 }

@@ -120,12 +120,6 @@ export class AgentStore {
     };
   }
 
-  /** The current refresh token on disk (another process may have rotated it). */
-  readRefreshToken(): string | undefined {
-    assertPrivate(this.tokens, 'directory');
-    return readPrivateFile(this.refreshToken);
-  }
-
   /**
    * Persists a rotation. The refresh token goes first: once the server has
    * rotated it, the old one is spent and only the file keeps the agent linked.
