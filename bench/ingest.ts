@@ -8,7 +8,7 @@ import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createFleet, snapshot, type FleetAgent } from './lib/fleet.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { freePort, startProcess } from './lib/processes.js';
+import { BENCH_SECRETS as SECRETS, freePort, startProcess, withDb } from './lib/processes.js';
 import { fmt, machineLine, table, writeSection } from './lib/report.js';
 
 const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -16,17 +16,7 @@ const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = 50;
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 50);
 const BATCH = 100;
-const SECRETS = {
-  JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnop',
-  COOKIE_SECRET: 'bench-cookie-secret-0123456789abcdefghijklmn',
-};
 const root = join(import.meta.dirname, '..');
-
-function withDb(url: string, name: string) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function count(url: string, table: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });

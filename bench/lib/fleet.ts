@@ -12,15 +12,20 @@ export interface FleetAgent {
   jwt: string;
 }
 
-/** One owner with `size` linked agents, each with a credential and an access JWT. */
-export async function createFleet(database: Database, config: Config, size: number): Promise<FleetAgent[]> {
-  const services = createServices({
+/** The app's services on a bench database, outside any server (silent, their own event bus and metrics). */
+export function benchServices(database: Database, config: Config) {
+  return createServices({
     config,
     db: database.db,
     log: pino({ level: 'silent' }),
     events: new AppEventBus(),
     metrics: createMetrics(),
   });
+}
+
+/** One owner with `size` linked agents, each with a credential and an access JWT. */
+export async function createFleet(database: Database, config: Config, size: number): Promise<FleetAgent[]> {
+  const services = benchServices(database, config);
   const { user } = await services.users.create({
     email: `bench-${Date.now()}@example.com`,
     name: 'Bench',

@@ -2,6 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 
+/** The servers' secrets in every bench, so tokens minted by the bench verify on them. */
+export const BENCH_SECRETS = {
+  JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnop',
+  COOKIE_SECRET: 'bench-cookie-secret-0123456789abcdefghijklmn',
+};
+
+/** `url` pointed at database `name`. */
+export function withDb(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
