@@ -33,6 +33,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [], 
               ? html`<nav aria-label="Main">
                   <a href="/dashboard">Dashboard</a>
                   <a href="/rooms">Rooms</a>
+                  <a href="/teams">Teams</a>
                   <a href="/link">Link a device</a>
                   ${user.role === 'admin' ? html`<a href="/admin">Admin</a>` : ''}
                   <form method="post" action="/logout" class="inline">

@@ -47,6 +47,15 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'GET /rooms/:id': { accepts: 'anon', statuses: [303, 200, 404, 200, 303, 303] },
     'GET /rooms/:id/stream': { accepts: 'user', statuses: [401, 200, 404, 200, 401, 401] },
     'POST /rooms/:id/messages': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
+    'GET /teams': { accepts: 'anon', statuses: [303, 200, 200, 200, 303, 303] },
+    'POST /teams': { accepts: 'user', statuses: [401, 303, 303, 303, 401, 401] },
+    'GET /teams/:id': { accepts: 'anon', statuses: [303, 200, 404, 200, 303, 303] },
+    'POST /teams/:id/members': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
+    'POST /teams/:id/members/:user_id/remove': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
+    'GET /admin': { accepts: 'anon', statuses: [303, 404, 404, 200, 303, 303] },
+    'GET /admin/audit': { accepts: 'anon', statuses: [303, 404, 404, 200, 303, 303] },
+    'POST /admin/users': { accepts: 'admin', statuses: [401, 403, 403, 303, 401, 401] },
+    'POST /admin/users/:id': { accepts: 'admin', statuses: [401, 403, 403, 303, 401, 401] },
     'GET /login': { accepts: 'anon', statuses: [200, 303, 303, 303, 200, 200] },
     'POST /login': { accepts: 'anon', statuses: [200, 200, 200, 200, 200, 200] },
     'POST /logout': { accepts: 'user', statuses: [401, 204, 204, 204, 401, 401] },
@@ -221,6 +230,34 @@ describe('the endpoint auth matrix', () => {
     'GET /rooms/:id': () => ({ method: 'GET', url: `/rooms/${roomId}` }),
     'GET /rooms/:id/stream': () => ({ method: 'GET', url: `/rooms/${roomId}/stream?once=1` }),
     'POST /rooms/:id/messages': () => ({ method: 'POST', url: `/rooms/${roomId}/messages`, form: { body: 'hello' } }),
+    'GET /teams': () => ({ method: 'GET', url: '/teams' }),
+    'POST /teams': () => ({ method: 'POST', url: '/teams', form: { name: 'Form team' } }),
+    'GET /teams/:id': () => ({ method: 'GET', url: `/teams/${teamId}` }),
+    'POST /teams/:id/members': async () => {
+      const person = await addUser(t, admin, { password: null });
+      return { method: 'POST', url: `/teams/${teamId}/members`, form: { email: person.email, role: 'viewer' } };
+    },
+    'POST /teams/:id/members/:user_id/remove': async () => {
+      const person = await addUser(t, admin, { password: null });
+      const add = await setup('POST', `/api/v1/teams/${teamId}/members`, { email: person.email, role: 'viewer' }, user);
+      expect(add.statusCode).toBe(201);
+      return { method: 'POST', url: `/teams/${teamId}/members/${person.id}/remove`, form: {} };
+    },
+    'GET /admin': () => ({ method: 'GET', url: '/admin' }),
+    'GET /admin/audit': () => ({ method: 'GET', url: '/admin/audit?type=user.created&subject_type=' }),
+    'POST /admin/users': () => ({
+      method: 'POST',
+      url: '/admin/users',
+      form: { email: uniqueEmail(), name: 'Formed', role: 'user', plan: 'free' },
+    }),
+    'POST /admin/users/:id': async () => {
+      const person = await addUser(t, admin, { password: null });
+      return {
+        method: 'POST',
+        url: `/admin/users/${person.id}`,
+        form: { role: 'user', plan: 'pro', disabled: 'false' },
+      };
+    },
     'GET /login': () => ({ method: 'GET', url: '/login' }),
     'POST /login': async () => {
       const person = await addUser(t, admin);
