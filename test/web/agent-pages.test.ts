@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, signIn, type Person } from '../harness/identity.js';
-import { bootstrapAdmin, hasChromium, launchBrowser, openPage, startWebServer, type WebServer } from './browser.js';
+import { hasChromium, useBrowserSession, type WebServer } from './browser.js';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 
@@ -11,25 +11,17 @@ interface LinkedAgent {
 }
 
 describe.skipIf(!hasChromium)('an agent from approval to its own page, in the browser', { timeout: 90_000 }, () => {
+  const session = useBrowserSession();
   let server: WebServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let dashboard: Page;
   let page: Page;
-  let errors: string[];
   let admin: Person;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startWebServer(), launchBrowser()]);
-    ({ context, page: dashboard, errors } = await openPage(browser));
-    admin = await signIn(server, await bootstrapAdmin(server, dashboard));
+    ({ server, page: dashboard } = session);
+    admin = await signIn(server, session.admin);
     await dashboard.waitForSelector('body[data-live="connected"]');
-    page = await context.newPage();
-  });
-  afterAll(async () => {
-    await context.close();
-    await browser.close();
-    await server.close();
+    page = await session.context.newPage();
   });
 
   /** What an agent does first: POST /api/v1/agents/register over real HTTP. */
@@ -90,7 +82,7 @@ describe.skipIf(!hasChromium)('an agent from approval to its own page, in the br
     // The chart scripts came from this server (no CDN) and ran without errors.
     const uplot = await fetch(`${server.url}/static/vendor/uplot/uPlot.iife.min.js`);
     expect(uplot.status).toBe(200);
-    expect(errors).toEqual([]);
+    expect(session.errors).toEqual([]);
   });
 
   it('issues an API token shown once, then revokes it, after which the token no longer signs in', async () => {

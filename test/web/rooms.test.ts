@@ -1,37 +1,29 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, PASSWORD, signIn, type Person } from '../harness/identity.js';
 import { createRoom, createRoomAgent, postMessage, type RoomAgent, type WireRoom } from '../harness/rooms.js';
 import { closeAllSockets, connectAgent, type AgentClient } from '../harness/sockets.js';
-import { bootstrapAdmin, hasChromium, launchBrowser, openPage, startWebServer, type WebServer } from './browser.js';
+import { hasChromium, useBrowserSession, type WebServer } from './browser.js';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 
 describe.skipIf(!hasChromium)('a room in the browser', { timeout: 90_000 }, () => {
+  const session = useBrowserSession();
   let server: WebServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
   let admin: Person;
   let room: WireRoom;
   let agent: RoomAgent;
   let client: AgentClient;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startWebServer(), launchBrowser()]);
-    ({ context, page, errors } = await openPage(browser));
-    admin = await signIn(server, await bootstrapAdmin(server, page));
+    ({ server, page } = session);
+    admin = await signIn(server, session.admin);
     room = await createRoom(server, admin, { name: 'Ops channel' });
     agent = await createRoomAgent(server, admin, { rooms: [room.id], name: 'deploy-bot' });
     client = await connectAgent(server.url, agent.jwt);
   });
-  afterAll(async () => {
-    closeAllSockets();
-    await context.close();
-    await browser.close();
-    await server.close();
-  });
+  afterAll(() => closeAllSockets());
 
   async function openRoom() {
     await page.goto(`${server.url}/rooms`);
@@ -48,7 +40,7 @@ describe.skipIf(!hasChromium)('a room in the browser', { timeout: 90_000 }, () =
     const item = page.locator('#messages li', { hasText: 'deploy finished on srv-01' });
     await item.waitFor({ timeout: Math.max(1, 1000 - (Date.now() - sent)) });
     await expect(item.locator('strong').textContent()).resolves.toBe('deploy-bot');
-    expect(errors).toEqual([]);
+    expect(session.errors).toEqual([]);
   });
 
   it('renders a message carrying markup as text, live and after a reload', async () => {
