@@ -37,7 +37,13 @@ export function connectRedis(url: string, prefix: string, log: FastifyBaseLogger
     connectTimeout: 2000,
     commandTimeout: COMMAND_TIMEOUT_MS,
   });
-  const pub = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy, connectTimeout: 2000 });
+  // A command timeout here too: on a stalled connection, broadcasts would otherwise pile up unanswered.
+  const pub = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    retryStrategy,
+    connectTimeout: 2000,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+  });
   // No ready check: a SUBSCRIBE issued while the connection is in its handshake is written at once, and
   // the ready check's INFO that follows is then refused in subscriber mode (an unhandled rejection).
   const sub = new Redis(url, {
