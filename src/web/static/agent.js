@@ -63,6 +63,17 @@
     return data;
   }
 
+  /** 1.2k, 3.4M: byte rates fit the axis without being cut off. */
+  function compactTicks(_chart, values) {
+    return values.map(function (v) {
+      var abs = Math.abs(v);
+      if (abs >= 1e9) return (v / 1e9).toFixed(1) + 'G';
+      if (abs >= 1e6) return (v / 1e6).toFixed(1) + 'M';
+      if (abs >= 1e3) return (v / 1e3).toFixed(1) + 'k';
+      return String(Math.round(v * 100) / 100);
+    });
+  }
+
   function draw() {
     var option = select.options[select.selectedIndex];
     var seconds = Number(option.dataset.seconds);
@@ -100,9 +111,9 @@
             return { label: path, stroke: ['#1f5fd1', '#b3261e', '#1b7a3d'][i % 3], width: 2, spanGaps: true };
           }),
         );
-        charts.push(
-          new window.uPlot({ width: width, height: 180, series: series, scales: { x: { time: true } } }, data, figure),
-        );
+        var axes = [{}, { size: 56, values: compactTicks }];
+        var options = { width: width, height: 180, series: series, axes: axes, scales: { x: { time: true } } };
+        charts.push(new window.uPlot(options, data, figure));
       });
     });
   }
