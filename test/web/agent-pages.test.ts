@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, signIn, type Person } from '../harness/identity.js';
-import { hasChromium, useBrowserSession, type WebServer } from './browser.js';
+import { hasChromium, type WebServer } from './browser.js';
+import { useBrowserSession } from './session.js';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 

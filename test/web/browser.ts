@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
 import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestApp, type TestAppOptions } from '../harness/app.js';
@@ -83,33 +82,4 @@ export async function bootstrapAdmin(
     page.getByRole('button', { name: 'Create administrator' }).click(),
   ]);
   return { email, password };
-}
-
-export interface BrowserSession {
-  server: WebServer;
-  browser: Browser;
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  /** The first administrator, created through the bootstrap page (the page is signed in as them). */
-  admin: { email: string; password: string };
-}
-
-/**
- * One server and one browser for a describe block: registers the hooks that
- * start them, create the first admin in the page, and close everything after.
- */
-export function useBrowserSession(): BrowserSession {
-  const session = {} as BrowserSession;
-  beforeAll(async () => {
-    [session.server, session.browser] = await Promise.all([startWebServer(), launchBrowser()]);
-    Object.assign(session, await openPage(session.browser));
-    session.admin = await bootstrapAdmin(session.server, session.page);
-  });
-  afterAll(async () => {
-    await session.context.close();
-    await session.browser.close();
-    await session.server.close();
-  });
-  return session;
 }

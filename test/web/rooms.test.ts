@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, PASSWORD, signIn, type Person } from '../harness/identity.js';
 import { createRoom, createRoomAgent, postMessage, type RoomAgent, type WireRoom } from '../harness/rooms.js';
 import { closeAllSockets, connectAgent, type AgentClient } from '../harness/sockets.js';
-import { hasChromium, useBrowserSession, type WebServer } from './browser.js';
+import { hasChromium, type WebServer } from './browser.js';
+import { useBrowserSession } from './session.js';
 
 const XSS = '<img src=x onerror=window.__xss=1>';
 

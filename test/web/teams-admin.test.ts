@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../harness/identity.js';
-import { hasChromium, openPage, useBrowserSession } from './browser.js';
+import { hasChromium, openPage } from './browser.js';
+import { useBrowserSession } from './session.js';
 
 describe.skipIf(!hasChromium)('the teams and admin pages in the browser', { timeout: 90_000 }, () => {
   const session = useBrowserSession();
