@@ -32,9 +32,7 @@ const failingRoutes: RouteModule = (app, ctx) => {
   // The database's own "insufficient resources" errors (class 53): a full disk, too many connections.
   app.get('/test/disk-full', { config: anon }, async () => {
     await ctx.database.db.execute(
-      sql.raw(
-        `do $$ begin raise exception 'could not extend file (test)' using errcode = 'disk_full'; end $$`,
-      ),
+      sql.raw(`do $$ begin raise exception 'could not extend file (test)' using errcode = 'disk_full'; end $$`),
     );
     return { ok: true };
   });
