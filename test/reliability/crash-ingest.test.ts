@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFleet, snapshot, type FleetAgent } from '../../bench/lib/fleet.js';
+import { testConfig } from '../../src/config.js';
+import { openDatabase, queryRows, type Database } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { freePort, spawnCli, type CliProcess } from '../harness/cli.js';
+import { withDatabase } from '../harness/global-setup.js';
+import { adminUrl } from '../harness/postgres.js';
+import { makeTempDir } from '../harness/temp-dir.js';
+
+const SECRETS = {
+  JWT_SECRET: 'reliability-jwt-secret-0123456789abcdefghij',
+  COOKIE_SECRET: 'reliability-cookie-secret-0123456789abcdefg',
+};
+const AGENTS = 5;
+const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
+
+/**
+ * kill -9 during sustained ingestion from several agents, restart on the same
+ * database, keep sending: every sample the server acknowledged with a 2xx is
+ * stored, exactly once (retries of unacknowledged ones included).
+ */
+describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, () => {
+  const postgres = process.env['TEST_DATABASE_URL'];
+  const dataDir = makeTempDir('crash');
+  const dbName = `agenthub_crash_${randomBytes(4).toString('hex')}`;
+  let env: Record<string, string>;
+  let fleet: FleetAgent[];
+  let port: number;
+
+  async function openStore(): Promise<Database> {
+    return postgres
+      ? openDatabase({ url: withDatabase(postgres, dbName) })
+      : openDatabase({ dataDir: join(dataDir.path, 'pglite') });
+  }
+
+  beforeAll(async () => {
+    if (postgres) await adminQuery(postgres, `create database "${dbName}"`);
+    const database = await openStore();
+    await runMigrations(database);
+    fleet = await createFleet(
+      database,
+      testConfig({ jwtSecret: SECRETS.JWT_SECRET, cookieSecret: SECRETS.COOKIE_SECRET }),
+      AGENTS,
+    );
+    await database.close();
+    port = await freePort();
+    env = {
+      ...SECRETS,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir.path,
+      RATE_LIMIT_AUTHENTICATED: '1000000',
+      ...(postgres ? { DATABASE_URL: withDatabase(postgres, dbName) } : {}),
+    };
+  });
+  afterAll(async () => {
+    if (postgres) await adminQuery(postgres, `drop database if exists "${dbName}" with (force)`);
+    dataDir.remove();
+  });
+
+  it('stores every acknowledged sample exactly once across the crash and the restart', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    let server = await start(env, base);
+    const acked = new Map<string, Set<number>>(fleet.map((a) => [a.agentId, new Set()]));
+    const attempted = new Map<string, Set<number>>(fleet.map((a) => [a.agentId, new Set()]));
+    let stop = false;
+    let crashedAt = 0;
+
+    // Each agent sends one snapshot after another, as the agent CLI does, retrying a failed one until acknowledged.
+    const loops = fleet.map(async (agent, index) => {
+      let ts = Math.floor(Date.now() / 1000) - 3600 + index * 0.0001;
+      while (!stop) {
+        attempted.get(agent.agentId)!.add(ts);
+        const status = await post(base, agent, ts);
+        if (status >= 200 && status < 300) {
+          acked.get(agent.agentId)!.add(ts);
+          ts += 1;
+        } else await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+
+    await new Promise((r) => setTimeout(r, LOAD_MS));
+    const ackedBeforeCrash = total(acked);
+    server.child.kill('SIGKILL');
+    crashedAt = Date.now();
+    await server.exited();
+    server = await start(env, base);
+    const downMs = Date.now() - crashedAt;
+    await new Promise((r) => setTimeout(r, LOAD_MS));
+    stop = true;
+    await Promise.all(loops);
+    server.child.kill('SIGTERM');
+    await server.exited();
+
+    const database = await openStore();
+    try {
+      const rows = await queryRows<{ agent_id: string; t: number; n: number }>(
+        database.db,
+        sql`select agent_id, extract(epoch from ts)::float8 as t, count(*)::int as n from metrics_data group by 1, 2`,
+      );
+      const stored = new Map<string, Set<number>>(fleet.map((a) => [a.agentId, new Set()]));
+      for (const row of rows) {
+        expect(row.n, 'a sample stored twice').toBe(1);
+        stored.get(row.agent_id)?.add(Math.round(row.t * 1000) / 1000);
+      }
+      let lost = 0;
+      for (const agent of fleet) {
+        for (const ts of acked.get(agent.agentId)!)
+          if (!stored.get(agent.agentId)!.has(Math.round(ts * 1000) / 1000)) lost++;
+        // Nothing stored that was never sent.
+        for (const ts of stored.get(agent.agentId)!)
+          expect([...attempted.get(agent.agentId)!].some((a) => Math.round(a * 1000) / 1000 === ts)).toBe(true);
+      }
+      console.info(
+        `crash: ${total(acked)} samples acknowledged (${ackedBeforeCrash} before the kill), ${rows.length} stored, ` +
+          `${lost} lost, server back after ${downMs} ms`,
+      );
+      expect(lost).toBe(0);
+      expect(ackedBeforeCrash).toBeGreaterThan(0);
+      expect(total(acked)).toBeGreaterThan(ackedBeforeCrash);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+function total(map: Map<string, Set<number>>): number {
+  let n = 0;
+  for (const set of map.values()) n += set.size;
+  return n;
+}
+
+async function post(base: string, agent: FleetAgent, ts: number): Promise<number> {
+  try {
+    const res = await fetch(`${base}/api/v1/metrics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.jwt}` },
+      body: JSON.stringify({ server_id: agent.serverId, timestamp: ts, metrics: snapshot(Math.floor(ts)) }),
+      signal: AbortSignal.timeout(5000),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0; // connection refused or reset: not acknowledged
+  }
+}
+
+async function start(env: Record<string, string>, base: string): Promise<CliProcess> {
+  const server = spawnCli(['serve'], env);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr}`);
+    if (Date.now() > deadline) throw new Error(`server did not become ready: ${server.stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl(url) });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
