@@ -1,21 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, snapshot, type FleetAgent } from '../../bench/lib/fleet.js';
 import { testConfig } from '../../src/config.js';
 import { openDatabase, queryRows, type Database } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
-import { freePort, spawnCli, type CliProcess } from '../harness/cli.js';
+import { freePort } from '../harness/cli.js';
+import { adminQuery, SECRETS, startServer } from './processes.js';
 import { withDatabase } from '../harness/global-setup.js';
-import { adminUrl } from '../harness/postgres.js';
 import { makeTempDir } from '../harness/temp-dir.js';
 
-const SECRETS = {
-  JWT_SECRET: 'reliability-jwt-secret-0123456789abcdefghij',
-  COOKIE_SECRET: 'reliability-cookie-secret-0123456789abcdefg',
-};
 const AGENTS = 5;
 const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
 
@@ -67,7 +62,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
 
   it('stores every acknowledged sample exactly once across the crash and the restart', async () => {
     const base = `http://127.0.0.1:${port}`;
-    let server = await start(env, base);
+    let server = await startServer(env, base);
     const acked = new Map<string, Set<number>>(fleet.map((a) => [a.agentId, new Set()]));
     const attempted = new Map<string, Set<number>>(fleet.map((a) => [a.agentId, new Set()]));
     let stop = false;
@@ -91,7 +86,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
     server.child.kill('SIGKILL');
     crashedAt = Date.now();
     await server.exited();
-    server = await start(env, base);
+    server = await startServer(env, base);
     const downMs = Date.now() - crashedAt;
     await new Promise((r) => setTimeout(r, LOAD_MS));
     stop = true;
@@ -149,30 +144,5 @@ async function post(base: string, agent: FleetAgent, ts: number): Promise<number
     return res.status;
   } catch {
     return 0; // connection refused or reset: not acknowledged
-  }
-}
-
-async function start(env: Record<string, string>, base: string): Promise<CliProcess> {
-  const server = spawnCli(['serve'], env);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr}`);
-    if (Date.now() > deadline) throw new Error(`server did not become ready: ${server.stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl(url) });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
