@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, snapshot, type FleetAgent } from '../../bench/lib/fleet.js';
 import { testConfig } from '../../src/config.js';
-import { openDatabase, queryRows, type Database } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { freePort } from '../harness/cli.js';
-import { adminQuery, SECRETS, startServer } from './processes.js';
-import { withDatabase } from '../harness/global-setup.js';
-import { makeTempDir } from '../harness/temp-dir.js';
+import { reliabilityStore, SECRETS, startServer } from './processes.js';
 
 const AGENTS = 5;
 const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
@@ -20,22 +16,14 @@ const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
  * stored, exactly once (retries of unacknowledged ones included).
  */
 describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, () => {
-  const postgres = process.env['TEST_DATABASE_URL'];
-  const dataDir = makeTempDir('crash');
-  const dbName = `agenthub_crash_${randomBytes(4).toString('hex')}`;
+  const store = reliabilityStore('crash');
   let env: Record<string, string>;
   let fleet: FleetAgent[];
   let port: number;
 
-  async function openStore(): Promise<Database> {
-    return postgres
-      ? openDatabase({ url: withDatabase(postgres, dbName) })
-      : openDatabase({ dataDir: join(dataDir.path, 'pglite') });
-  }
-
   beforeAll(async () => {
-    if (postgres) await adminQuery(postgres, `create database "${dbName}"`);
-    const database = await openStore();
+    await store.create();
+    const database = await store.open();
     await runMigrations(database);
     fleet = await createFleet(
       database,
@@ -44,20 +32,10 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
     );
     await database.close();
     port = await freePort();
-    env = {
-      ...SECRETS,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir.path,
-      RATE_LIMIT_AUTHENTICATED: '1000000',
-      ...(postgres ? { DATABASE_URL: withDatabase(postgres, dbName) } : {}),
-    };
+    env = store.serverEnv(port);
   });
   afterAll(async () => {
-    if (postgres) await adminQuery(postgres, `drop database if exists "${dbName}" with (force)`);
-    dataDir.remove();
+    await store.remove();
   });
 
   it('stores every acknowledged sample exactly once across the crash and the restart', async () => {
@@ -94,7 +72,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
     server.child.kill('SIGTERM');
     await server.exited();
 
-    const database = await openStore();
+    const database = await store.open();
     try {
       const rows = await queryRows<{ agent_id: string; t: number; n: number }>(
         database.db,

@@ -1,21 +1,18 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHubClient, type Message } from '../../src/client/index.js';
 import type { RealtimeClient } from '../../src/client/realtime.js';
 import { testConfig } from '../../src/config.js';
-import { openDatabase, queryRows, type Database } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { AppEventBus } from '../../src/lib/events.js';
 import type { UserActor } from '../../src/modules/auth/actor.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createServices } from '../../src/services.js';
-import { adminQuery, SECRETS, startServer, type ServerProcess } from './processes.js';
+import { reliabilityStore, SECRETS, startServer, type ServerProcess } from './processes.js';
 import { freePort } from '../harness/cli.js';
-import { withDatabase } from '../harness/global-setup.js';
-import { makeTempDir } from '../harness/temp-dir.js';
 
 const MEMBERS = 3;
 const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
@@ -27,22 +24,15 @@ const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
  * replay after reconnect.
  */
 describe('a server killed with SIGKILL during messaging', { timeout: 300_000 }, () => {
-  const postgres = process.env['TEST_DATABASE_URL'];
-  const dataDir = makeTempDir('crash-rooms');
-  const dbName = `agenthub_crashr_${randomBytes(4).toString('hex')}`;
+  const store = reliabilityStore('crashr');
   let env: Record<string, string>;
   let tokens: string[] = [];
   let roomId: string;
   let port: number;
 
-  const openStore = (): Promise<Database> =>
-    postgres
-      ? openDatabase({ url: withDatabase(postgres, dbName) })
-      : openDatabase({ dataDir: join(dataDir.path, 'pglite') });
-
   beforeAll(async () => {
-    if (postgres) await adminQuery(postgres, `create database "${dbName}"`);
-    const database = await openStore();
+    await store.create();
+    const database = await store.open();
     await runMigrations(database);
     const config = testConfig({ jwtSecret: SECRETS.JWT_SECRET, cookieSecret: SECRETS.COOKIE_SECRET });
     const services = createServices({
@@ -69,20 +59,10 @@ describe('a server killed with SIGKILL during messaging', { timeout: 300_000 }, 
     }
     await database.close();
     port = await freePort();
-    env = {
-      ...SECRETS,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir.path,
-      RATE_LIMIT_AUTHENTICATED: '1000000',
-      ...(postgres ? { DATABASE_URL: withDatabase(postgres, dbName) } : {}),
-    };
+    env = store.serverEnv(port);
   });
   afterAll(async () => {
-    if (postgres) await adminQuery(postgres, `drop database if exists "${dbName}" with (force)`);
-    dataDir.remove();
+    await store.remove();
     tokens = [];
   });
 
@@ -134,7 +114,7 @@ describe('a server killed with SIGKILL during messaging', { timeout: 300_000 }, 
     run.stopped = true;
     await Promise.all(senders);
 
-    const database = await openStore();
+    const database = await store.open();
     try {
       const rows = await queryRows<{ id: string; seq: string | number }>(
         database.db,

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/db/client.js';
 import { spawnCli, type CliProcess } from '../harness/cli.js';
+import { withDatabase } from '../harness/global-setup.js';
 import { adminUrl } from '../harness/postgres.js';
+import { makeTempDir } from '../harness/temp-dir.js';
 
 export const SECRETS = {
   JWT_SECRET: 'reliability-jwt-secret-0123456789abcdefghij',
@@ -34,4 +39,36 @@ export async function adminQuery(url: string, statement: string): Promise<void> 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The database a reliability test's server processes share: a fresh Postgres database when
+ * TEST_DATABASE_URL is set, else an embedded PGlite data directory (both survive the server).
+ */
+export function reliabilityStore(label: string) {
+  const postgres = process.env['TEST_DATABASE_URL'];
+  const dataDir = makeTempDir(label);
+  const url = postgres ? withDatabase(postgres, `agenthub_${label}_${randomBytes(4).toString('hex')}`) : undefined;
+  const name = url ? new URL(url).pathname.slice(1) : '';
+  return {
+    async create(): Promise<void> {
+      if (postgres) await adminQuery(postgres, `create database "${name}"`);
+    },
+    open: (): Promise<Database> => openDatabase(url ? { url } : { dataDir: join(dataDir.path, 'pglite') }),
+    /** The environment of `agenthub serve` on this store, in production mode. */
+    serverEnv: (port: number): Record<string, string> => ({
+      ...SECRETS,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir.path,
+      RATE_LIMIT_AUTHENTICATED: '1000000',
+      ...(url ? { DATABASE_URL: url } : {}),
+    }),
+    async remove(): Promise<void> {
+      if (postgres) await adminQuery(postgres, `drop database if exists "${name}" with (force)`);
+      dataDir.remove();
+    },
+  };
 }
