@@ -6,7 +6,7 @@ import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { notFound } from '../lib/errors.js';
 import type { UserActor } from '../modules/auth/actor.js';
-import { adminPage, auditPage } from './pages/admin.page.js';
+import { adminPage, allTeamsPage, auditPage } from './pages/admin.page.js';
 import { asPage, signInFirst } from './page-errors.js';
 
 const AUDIT_PAGE = 50;
@@ -47,9 +47,9 @@ const updateForm = z.object({
 });
 const params = z.object({ id: z.uuid() });
 
-/** /admin pages: users, plans and the audit log. People who are not server admins get a 404 page. */
+/** /admin pages: users, plans, every team and the audit log. People who are not server admins get a 404 page. */
 export const adminPageRoutes: RouteModule = (app, ctx) => {
-  const { users, audit } = ctx.services;
+  const { users, audit, teams } = ctx.services;
   const planLimits = {
     free: ctx.config.PLAN_LIMIT_FREE,
     pro: ctx.config.PLAN_LIMIT_PRO,
@@ -73,6 +73,16 @@ export const adminPageRoutes: RouteModule = (app, ctx) => {
       const { users: list } = await users.list();
       const csrf = csrfToken(request, reply, ctx.config);
       return sendHtml(reply, adminPage({ user: actor.user, csrf, users: list, planLimits }));
+    }),
+  );
+
+  app.get(
+    '/admin/teams',
+    { config: { auth: ['anon'] }, schema: { hide: true } },
+    adminPageOf(async (request, reply, actor) => {
+      const { teams: list } = await teams.listAll(actor);
+      const csrf = csrfToken(request, reply, ctx.config);
+      return sendHtml(reply, allTeamsPage({ user: actor.user, csrf, teams: list }));
     }),
   );
 

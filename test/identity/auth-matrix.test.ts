@@ -53,6 +53,7 @@ const MATRIX: Record<string, { accepts: string; statuses: readonly [number, numb
     'POST /teams/:id/members': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
     'POST /teams/:id/members/:user_id/remove': { accepts: 'user', statuses: [401, 303, 404, 303, 401, 401] },
     'GET /admin': { accepts: 'anon', statuses: [303, 404, 404, 200, 303, 303] },
+    'GET /admin/teams': { accepts: 'anon', statuses: [303, 404, 404, 200, 303, 303] },
     'GET /admin/audit': { accepts: 'anon', statuses: [303, 404, 404, 200, 303, 303] },
     'POST /admin/users': { accepts: 'admin', statuses: [401, 403, 403, 303, 401, 401] },
     'POST /admin/users/:id': { accepts: 'admin', statuses: [401, 403, 403, 303, 401, 401] },
@@ -244,6 +245,7 @@ describe('the endpoint auth matrix', () => {
       return { method: 'POST', url: `/teams/${teamId}/members/${person.id}/remove`, form: {} };
     },
     'GET /admin': () => ({ method: 'GET', url: '/admin' }),
+    'GET /admin/teams': () => ({ method: 'GET', url: '/admin/teams' }),
     'GET /admin/audit': () => ({ method: 'GET', url: '/admin/audit?type=user.created&subject_type=' }),
     'POST /admin/users': () => ({
       method: 'POST',

@@ -70,4 +70,38 @@ describe.skipIf(!hasChromium)('the teams and admin pages in the browser', { time
       await bob.context.close();
     }
   });
+
+  it('lists every team for an admin, a team they are not in included, and hides the list from others', async () => {
+    const bob = await openPage(session.browser);
+    try {
+      await bob.page.goto(`${session.server.url}/login`);
+      await bob.page.getByLabel('Email').fill('bob@example.com');
+      await bob.page.getByLabel('Password').fill(PASSWORD);
+      await Promise.all([
+        bob.page.waitForURL('**/dashboard'),
+        bob.page.getByRole('button', { name: /Sign in/ }).click(),
+      ]);
+      await bob.page.goto(`${session.server.url}/teams`);
+      await bob.page.getByLabel('Team name').fill("Bob's <i>crew</i>");
+      await bob.page.getByRole('button', { name: 'Create team' }).click();
+      await bob.page.getByRole('heading', { name: "Bob's <i>crew</i>" }).waitFor();
+      const list = await bob.page.goto(`${session.server.url}/admin/teams`);
+      expect(list?.status()).toBe(404);
+    } finally {
+      await bob.context.close();
+    }
+
+    await page.goto(`${session.server.url}/admin`);
+    await page.getByRole('link', { name: 'All teams' }).click();
+    await page.waitForURL('**/admin/teams');
+    const crew = page.locator('#all-teams tr', { hasText: 'crew' });
+    await expect(crew.locator('td').first().textContent()).resolves.toBe("Bob's <i>crew</i>");
+    await expect(crew.locator('td').nth(1).textContent()).resolves.toBe('bob@example.com');
+    await expect(crew.locator('td').nth(2).textContent()).resolves.toBe('1');
+    const platform = page.locator('#all-teams tr', { hasText: 'Platform' });
+    await expect(platform.locator('td').nth(2).textContent()).resolves.toBe('2');
+    await crew.getByRole('link').click();
+    await page.getByRole('heading', { name: "Bob's <i>crew</i>" }).waitFor();
+    expect(session.errors).toEqual([]);
+  });
 });

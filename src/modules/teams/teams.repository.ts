@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { teamMembers, teams, users, type TeamRole } from '../../db/schema/index.js';
 
@@ -21,6 +21,22 @@ export function createTeamsRepository({ db }: { db: Db }) {
         .from(teamMembers)
         .innerJoin(teams, eq(teams.id, teamMembers.teamId))
         .where(eq(teamMembers.userId, userId))
+        .orderBy(asc(teams.name)),
+
+    /** Every team with its owner and member count (the admin pages). */
+    listAll: () =>
+      db
+        .select({
+          id: teams.id,
+          name: teams.name,
+          createdAt: teams.createdAt,
+          ownerEmail: users.email,
+          members: count(teamMembers.userId),
+        })
+        .from(teams)
+        .innerJoin(users, eq(users.id, teams.ownerId))
+        .leftJoin(teamMembers, eq(teamMembers.teamId, teams.id))
+        .groupBy(teams.id, users.email)
         .orderBy(asc(teams.name)),
 
     membershipsOf: async (userId: string): Promise<Map<string, TeamRole>> => {

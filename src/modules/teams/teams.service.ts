@@ -49,6 +49,12 @@ export function createTeamsService({ repository, users, audit }: Deps) {
 
     list: async (actor: UserActor) => ({ teams: await repository.listForUser(actor.user.id) }),
 
+    /** Every team on the server: server admins only (others get 404, as for a page they may not know of). */
+    async listAll(actor: UserActor) {
+      if (actor.user.role !== 'admin') throw notFound('Page not found.');
+      return { teams: await repository.listAll() };
+    },
+
     async get(teamId: string, actor: Actor) {
       const team = await findVisible(actor, teamId);
       return { team, members: await repository.listMembers(team.id) };

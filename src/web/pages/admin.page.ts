@@ -16,7 +16,7 @@ function options(values: readonly string[], selected: string): SafeHtml[] {
 
 function adminNav(): SafeHtml {
   return html`<nav aria-label="Admin" class="actions">
-    <a href="/admin">Users and plans</a> <a href="/admin/audit">Audit log</a> <a href="/teams">Teams</a>
+    <a href="/admin">Users and plans</a> <a href="/admin/teams">All teams</a> <a href="/admin/audit">Audit log</a>
   </nav>`;
 }
 
@@ -99,6 +99,40 @@ export function adminPage(o: AdminPageOptions): string {
         <p class="muted small">Active agents a person may link; set with PLAN_LIMIT_FREE, _PRO and _ENTERPRISE.</p>
         ${scrollTable(['Plan', 'Active agents allowed', 'Users'], planRows, { id: 'plans' })}
       </section>`,
+  });
+}
+
+export interface TeamSummary {
+  id: string;
+  name: string;
+  ownerEmail: string;
+  members: number;
+  createdAt: Date;
+}
+
+export function allTeamsPage(o: Base & { teams: TeamSummary[] }): string {
+  const rows = o.teams.map(
+    (t) =>
+      html`<tr data-team-id="${t.id}">
+        <td><a href="/teams/${t.id}">${t.name}</a></td>
+        <td>${t.ownerEmail}</td>
+        <td>${String(t.members)}</td>
+        <td>${when(t.createdAt)}</td>
+      </tr>`,
+  );
+  return layout({
+    title: 'All teams',
+    user: o.user,
+    csrf: o.csrf,
+    body: html`<section class="card">
+      <h1>All teams</h1>
+      ${adminNav()}
+      ${
+        o.teams.length === 0
+          ? html`<p>No teams yet.</p>`
+          : scrollTable(['Team', 'Owner', 'Members', 'Created'], rows, { id: 'all-teams' })
+      }
+    </section>`,
   });
 }
 
