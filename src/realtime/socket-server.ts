@@ -104,6 +104,8 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
             reply?.({ ok: false, error: typeof actor === 'string' ? actor : 'unauthorized' });
             return;
           }
+          // Gone while the token was checked: joining its credential channel or re-arming its expiry would leak.
+          if (socket.disconnected) return;
           void socket.leave(credentialChannel(socket.data.actor.credentialId));
           socket.data.actor = actor;
           void socket.join(credentialChannel(actor.credentialId));
