@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
+import { AppError, isDatabaseDataError, isDatabaseUnavailable } from '../lib/errors.js';
 
 interface Envelope {
   error: string;
@@ -74,6 +74,13 @@ function toEnvelope(error: FastifyError): { status: number; body: Envelope; head
       status: 503,
       body: { error: 'unavailable', message: 'The database is unavailable; retry later.' },
       headers: { 'retry-after': '5' },
+    };
+  }
+  if (isDatabaseDataError(error)) {
+    return {
+      status: 400,
+      body: { error: 'invalid_request', message: 'The request contains a value that cannot be stored or compared.' },
+      headers: {},
     };
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;

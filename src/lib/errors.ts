@@ -71,6 +71,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGES.some((m) => text.includes(m));
 }
 
+/**
+ * True for the database refusing a value the caller sent (SQLSTATE class 22, data exception: a NUL byte in
+ * text, a malformed number or date, a string too long): bad input, never a server fault.
+ */
+export function isDatabaseDataError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const codes = [(error as { code?: unknown }).code, (error.cause as { code?: unknown } | undefined)?.code];
+  return codes.some((c) => typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c));
+}
+
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'ENOSPC']);
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',

@@ -29,6 +29,12 @@ const failingRoutes: RouteModule = (app, ctx) => {
     await ctx.database.db.execute(sql`select secret_column from no_such_table where id = ${'x'}`);
     return { ok: true };
   });
+  // A value the database refuses (here a NUL byte in text: SQLSTATE 22021 on both drivers).
+  app.get('/test/nul/:value', { config: anon }, async (request) => {
+    const { value } = request.params as { value: string };
+    await ctx.database.db.execute(sql`select count(*) from users where name = ${value}`);
+    return { ok: true };
+  });
   // The database's own "insufficient resources" errors (class 53): a full disk, too many connections.
   app.get('/test/disk-full', { config: anon }, async () => {
     await ctx.database.db.execute(
@@ -188,6 +194,12 @@ describe('the error envelope when the database is gone', () => {
     t = await createTestApp({ extraRoutes: [failingRoutes] });
   });
   afterAll(() => t.close());
+
+  it('answers a value the database refuses (a NUL byte in a path parameter) with 400, not a 500', async () => {
+    const res = await t.app.inject('/test/nul/a%00b');
+    expectEnvelope(res, 400, 'invalid_request');
+    expectNoLeak(res);
+  });
 
   it('answers a full disk (SQLSTATE 53100) with 503 unavailable and Retry-After, not a 500', async () => {
     const res = await t.app.inject('/test/disk-full');
