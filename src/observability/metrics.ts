@@ -52,6 +52,12 @@ export function createMetrics() {
       labelNames: ['room_id'] as const,
       registers,
     }),
+    messageBatchRows: new Histogram({
+      name: 'agenthub_message_batch_rows',
+      help: 'Messages per group-commit statement of one room (sends that arrived while the previous one ran).',
+      buckets: [1, 2, 5, 10, 25, 50, 100],
+      registers,
+    }),
     websocketLatency: new Histogram({
       name: 'agenthub_websocket_latency_seconds',
       help: 'Time to handle a socket.io event, by event name.',

@@ -109,22 +109,33 @@ export function createRoomsRepository({ db }: { db: Db }) {
       ).length > 0,
 
     /**
-     * One statement takes the room's next seq and stores the message: the room
-     * row lock orders concurrent senders, and a failed insert (a duplicate
-     * client_msg_id) rolls the increment back, so seqs stay gap-free.
+     * One statement takes the room's next seqs and stores the messages, in the
+     * order given: the room row lock orders concurrent statements, and a failed
+     * insert (a duplicate client_msg_id) rolls the increment back, so seqs stay
+     * gap-free. Answers in the input's order; empty when the room is archived.
      */
-    insertMessage: async (m: NewMessage): Promise<MessageRow | undefined> => {
-      const [row] = await queryRows<Record<string, unknown>>(
+    insertMessages: async (roomId: string, batch: Omit<NewMessage, 'roomId'>[]): Promise<MessageRow[]> => {
+      const values = sql.join(
+        batch.map(
+          (m, i) =>
+            sql`(${i + 1}::int, ${m.senderAgentId}::uuid, ${m.senderUserId}::uuid, ${m.body}::text, ${m.clientMsgId}::text)`,
+        ),
+        sql`, `,
+      );
+      const rows = await queryRows<Record<string, unknown>>(
         db,
         sql`
         with next as (
-          update rooms set last_seq = last_seq + 1 where id = ${m.roomId} and archived_at is null returning last_seq
-        )
+          update rooms set last_seq = last_seq + ${batch.length}::int
+          where id = ${roomId} and archived_at is null returning last_seq
+        ), input (ord, sender_agent_id, sender_user_id, body, client_msg_id) as (values ${values})
         insert into messages (room_id, seq, sender_agent_id, sender_user_id, body, client_msg_id)
-        select ${m.roomId}, next.last_seq, ${m.senderAgentId}, ${m.senderUserId}, ${m.body}, ${m.clientMsgId} from next
+        select ${roomId}, next.last_seq - ${batch.length}::int + input.ord, input.sender_agent_id,
+               input.sender_user_id, input.body, input.client_msg_id
+        from next cross join input
         returning id, room_id, seq, sender_agent_id, sender_user_id, body, client_msg_id, created_at`,
       );
-      return row ? toMessage(row) : undefined;
+      return rows.map(toMessage).sort((x, y) => x.seq - y.seq);
     },
 
     findByClientMsgId: async (

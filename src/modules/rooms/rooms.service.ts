@@ -7,6 +7,7 @@ import { authorize, ensure } from '../auth/policy.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TeamsRepository } from '../teams/teams.repository.js';
+import { createMessageBatcher } from './message-batcher.js';
 import type { RoomsRepository } from './rooms.repository.js';
 import {
   agentOutsideTenant,
@@ -36,7 +37,11 @@ export const roomResource = (room: RoomRow) => ({
   teamId: room.teamId,
 });
 
+/** Sends into one room stored by one statement at most (group commit). */
+const SEND_BATCH_MAX = 100;
+
 export function createRoomsService({ config, repository, agents, teams, audit, events, metrics }: Deps) {
+  const batcher = createMessageBatcher(repository, { maxBatch: SEND_BATCH_MAX, batchRows: metrics.messageBatchRows });
   /** People read rooms of their tenant; agents read rooms they belong to (admin agents: their tenant's). */
   async function canRead(actor: Actor, room: RoomRow): Promise<boolean> {
     if (actor.kind === 'user') return authorize(actor, 'read', roomResource(room));
@@ -209,8 +214,8 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
       const clientMsgId = input.clientMsgId ?? null;
       let message: MessageRow | undefined;
       try {
-        // The hot path is one statement; a retried client_msg_id fails its unique index and is looked up.
-        message = await repository.insertMessage({
+        // The hot path is one statement per batch; a retried client_msg_id fails its unique index and is looked up.
+        message = await batcher.insert({
           roomId: input.roomId,
           senderAgentId: sender.agentId,
           senderUserId: sender.userId,
