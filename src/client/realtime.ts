@@ -80,7 +80,22 @@ export class RealtimeClient extends EventEmitter<Events> {
       socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
         reject(new AgentHubError(401, error.data?.code ?? 'connect_error', error.message)),
       );
-      this.once('connected', resolve);
+      // The server may accept the handshake and then give up (its database is away): it says why in an
+      // `error` event and disconnects, which socket.io does not retry. Without this, connect() would never settle.
+      let refusal: { error?: string; message?: string } = {};
+      const onError = (payload: { error?: string; message?: string }) => (refusal = payload);
+      const onDisconnect = (reason: string) => {
+        if (reason !== 'io server disconnect') return;
+        const message = refusal.message ?? 'The server closed the connection before it was ready.';
+        reject(new AgentHubError(0, refusal.error ?? 'disconnected', message));
+      };
+      socket.on('error', onError);
+      socket.on('disconnect', onDisconnect);
+      this.once('connected', (hello) => {
+        socket.off('error', onError);
+        socket.off('disconnect', onDisconnect);
+        resolve(hello);
+      });
     });
   }
 

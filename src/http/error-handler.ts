@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { AppError, isDatabaseDataError, isDatabaseUnavailable } from '../lib/errors.js';
+import { AppError, fromDatabaseError } from '../lib/errors.js';
 
 interface Envelope {
   error: string;
@@ -69,20 +69,13 @@ function toEnvelope(error: FastifyError): { status: number; body: Envelope; head
   if (isResponseSerializationError(error)) {
     return { status: 500, body: { error: 'internal_error', message: 'Internal server error.' }, headers: {} };
   }
-  if (isDatabaseUnavailable(error)) {
+  const database = fromDatabaseError(error);
+  if (database)
     return {
-      status: 503,
-      body: { error: 'unavailable', message: 'The database is unavailable; retry later.' },
-      headers: { 'retry-after': '5' },
+      status: database.statusCode,
+      body: { error: database.code, message: database.message },
+      headers: database.headers,
     };
-  }
-  if (isDatabaseDataError(error)) {
-    return {
-      status: 400,
-      body: { error: 'invalid_request', message: 'The request contains a value that cannot be stored or compared.' },
-      headers: {},
-    };
-  }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500)
     return { status: 500, body: { error: 'internal_error', message: 'Internal server error.' }, headers: {} };

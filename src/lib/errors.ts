@@ -76,9 +76,35 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * text, a malformed number or date, a string too long): bad input, never a server fault.
  */
 export function isDatabaseDataError(error: unknown): boolean {
+  return hasSqlState(error, /^22[0-9A-Z]{3}$/);
+}
+
+/**
+ * True for a row routed to a partition whose bounds changed while the statement waited for it: a partition
+ * attached concurrently (SQLSTATE 23514 on the partition constraint). The same statement routes right on retry.
+ */
+export function isPartitionConstraintViolation(error: unknown): boolean {
+  if (!hasSqlState(error, /^23514$/) || !(error instanceof Error)) return false;
+  const text = `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`;
+  return text.includes('violates partition constraint');
+}
+
+function hasSqlState(error: unknown, state: RegExp): boolean {
   if (!(error instanceof Error)) return false;
   const codes = [(error as { code?: unknown }).code, (error.cause as { code?: unknown } | undefined)?.code];
-  return codes.some((c) => typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c));
+  return codes.some((c) => typeof c === 'string' && state.test(c));
+}
+
+/**
+ * A database failure as the domain error every transport answers with: unreachable → 503 `unavailable`
+ * with Retry-After; a value it refused → 400 `invalid_request`. Anything else is not the caller's to see.
+ */
+export function fromDatabaseError(error: unknown): AppError | undefined {
+  if (isDatabaseUnavailable(error)) return unavailable(5, 'The database is unavailable; retry later.');
+  // Class 40, transaction rollback (a deadlock victim, a serialization failure): the same request succeeds on retry.
+  if (hasSqlState(error, /^40/)) return unavailable(1, 'The database rolled the request back; retry.');
+  if (isDatabaseDataError(error)) return badRequest('The request contains a value that cannot be stored or compared.');
+  return undefined;
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'ENOSPC']);

@@ -11,6 +11,10 @@ export type AckResponse =
   ({ ok: true } & Record<string, unknown>) | { ok: false; error: string; message?: string; details?: unknown };
 export type Ack = (response: AckResponse) => void;
 
+/** Every event a client may send on /agents: the type below derives from it, the tests walk it. */
+export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'auth:refresh'] as const;
+export type ClientEvent = (typeof CLIENT_EVENTS)[number];
+
 /**
  * Events a client sends on /agents. Payloads are `unknown` on purpose: each is
  * validated with Zod in its handler (types are not validation). Acks:
@@ -19,12 +23,7 @@ export type Ack = (response: AckResponse) => void;
  * - message:send `{room_id, body, client_msg_id?}` → `{ok, message, duplicate}`
  * - auth:refresh `{token}` → `{ok, expires_at}`
  */
-export interface ClientToServerEvents {
-  'room:join': (payload: unknown, ack?: Ack) => void;
-  'room:leave': (payload: unknown, ack?: Ack) => void;
-  'message:send': (payload: unknown, ack?: Ack) => void;
-  'auth:refresh': (payload: unknown, ack?: Ack) => void;
-}
+export type ClientToServerEvents = Record<ClientEvent, (payload: unknown, ack?: Ack) => void>;
 
 export interface ServerToClientEvents {
   connected: (payload: { agent_id: string; rooms: { id: string; slug: string; last_seq: number }[] }) => void;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EVENTS } from '../../src/realtime/socket-events.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { signInAdmin } from '../harness/identity.js';
 import { createRoom, createRoomAgent, storedSeqs, type WireRoom } from '../harness/rooms.js';
@@ -7,7 +8,7 @@ import { closeAllSockets, connectAgent, roundTrip, type AgentClient } from '../h
 import { hostileValue } from './hostile-input.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10) * 30;
-const HANDLED = ['room:join', 'room:leave', 'message:send', 'auth:refresh'];
+const HANDLED: readonly string[] = CLIENT_EVENTS;
 const EVENTS = [...HANDLED, 'message:new', 'connected', 'x', '__proto__'];
 const FIELDS = ['room_id', 'since_seq', 'body', 'client_msg_id', 'token', '__proto__', 'constructor'];
 

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { AppError, isDatabaseUnavailable } from '../../lib/errors.js';
+import { AppError, fromDatabaseError } from '../../lib/errors.js';
 import type { ToolContext } from './mcp.server.js';
 
 /** A tool's answer: JSON text for the model, the same object as structured content for programs. */
@@ -15,10 +15,11 @@ export function toolResult(data: Record<string, unknown>): CallToolResult {
  */
 export function toolError(error: unknown, log: FastifyBaseLogger, tool: string): CallToolResult {
   let text: string;
+  const database = fromDatabaseError(error);
   if (error instanceof AppError) text = `${error.message} (${error.code})`;
-  else if (isDatabaseUnavailable(error)) {
-    log.warn({ err: { message: (error as Error).message }, tool }, 'mcp tool: database unavailable');
-    text = 'The database is unavailable; retry later. (unavailable)';
+  else if (database) {
+    log.warn({ err: { message: (error as Error).message }, tool }, `mcp tool: database refused (${database.code})`);
+    text = `${database.message} (${database.code})`;
   } else {
     log.error({ err: error, tool }, 'mcp tool failed');
     text = 'Internal error; the server logged it. (internal_error)';

@@ -4,7 +4,7 @@ import type { Presence } from '../../realtime/presence.js';
 import type { RoomJoins } from '../../realtime/room-joins.js';
 import type { Ack } from '../../realtime/socket-events.js';
 import type { AgentSocket } from '../../realtime/socket-server.js';
-import { AppError } from '../../lib/errors.js';
+import { AppError, fromDatabaseError } from '../../lib/errors.js';
 import { roomArchived } from './rooms.errors.js';
 import { clientMsgId, messageBody, presentMessage } from './rooms.schemas.js';
 
@@ -20,7 +20,8 @@ interface Deps {
 
 type Reply = Ack;
 
-function fail(ack: Reply | undefined, error: unknown) {
+function fail(ack: Reply | undefined, caught: unknown) {
+  const error = fromDatabaseError(caught) ?? caught;
   if (error instanceof z.ZodError) {
     ack?.({
       ok: false,
@@ -30,9 +31,11 @@ function fail(ack: Reply | undefined, error: unknown) {
   } else if (error instanceof AppError && error.statusCode < 500) {
     ack?.({ ok: false, error: error.statusCode === 403 ? 'forbidden' : error.code, message: error.message });
   } else {
+    const unavailable = error instanceof AppError && error.code === 'unavailable';
     ack?.({
       ok: false,
-      error: error instanceof AppError && error.code === 'unavailable' ? 'unavailable' : 'internal_error',
+      error: unavailable ? 'unavailable' : 'internal_error',
+      ...(unavailable ? { message: error.message, retry_after: Number(error.headers['retry-after'] ?? 5) } : {}),
     });
   }
 }
@@ -53,7 +56,7 @@ export function registerRoomHandlers(socket: AgentSocket, { ctx, presence, joins
       // Inside a promise: a handler that throws before its first await must not become an uncaught exception.
       new Promise<void>((resolve) => resolve(handle(payload, reply)))
         .catch((error: unknown) => {
-          if (!(error instanceof z.ZodError || error instanceof AppError))
+          if (!(error instanceof z.ZodError || error instanceof AppError || fromDatabaseError(error)))
             ctx.log.error({ err: error, event }, 'socket handler failed');
           fail(reply, error);
         })
