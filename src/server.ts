@@ -46,11 +46,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (config.MIGRATE_ON_START) await runMigrations(database);
     const built = await buildApp({ config, database });
     for (const note of config.notes) built.app.log.warn(note);
+    // Before listening: a sample ingested while a partition is being attached fails (see insertBatch).
+    await maintainMetricsPartitions(built.ctx);
     await built.app.listen({ host: config.HOST, port: config.PORT });
     const address = built.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
-    await maintainMetricsPartitions(built.ctx);
     await announceFirstRun(built);
     let closing: Promise<void> | undefined;
     return {

@@ -59,6 +59,11 @@ export async function startTestServer(
 ): Promise<TestApp & { url: string }> {
   const { port = 0, ...rest } = options;
   const testApp = await createTestApp(rest);
-  const address = await testApp.app.listen({ host: '127.0.0.1', port });
-  return { ...testApp, url: address };
+  try {
+    const address = await testApp.app.listen({ host: '127.0.0.1', port });
+    return { ...testApp, url: address };
+  } catch (error) {
+    await testApp.close();
+    throw error;
+  }
 }

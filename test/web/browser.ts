@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestApp, type TestAppOptions } from '../harness/app.js';
+import { freePort } from '../harness/cli.js';
 
 /** Debian's chromium (CI installs it with apt); playwright never downloads a browser here. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -26,18 +26,6 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export type WebServer = TestApp & { url: string };
 
 /**
@@ -45,10 +33,17 @@ export type WebServer = TestApp & { url: string };
  * browser's Origin passes the same-origin checks of form posts.
  */
 export async function startWebServer(options: TestAppOptions = {}): Promise<WebServer> {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const server = await startTestServer({ ...options, port, config: { publicUrl, ...options.config } });
-  return { ...server, url: publicUrl };
+  // The port is chosen before the app is built (PUBLIC_URL needs it); another process may take it in between.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    try {
+      const server = await startTestServer({ ...options, port, config: { publicUrl, ...options.config } });
+      return { ...server, url: publicUrl };
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** A fresh browser profile (its own cookies) with the page's errors collected. */

@@ -1,5 +1,6 @@
 import { and, desc, gte, inArray, lte, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
+import { isPartitionConstraintViolation } from '../../lib/errors.js';
 import { metricsData } from '../../db/schema/index.js';
 
 export interface MetricsRow {
@@ -19,26 +20,37 @@ export interface SeriesPoint {
 }
 
 export function createMetricsRepository({ db }: { db: Db }) {
+  /**
+   * One statement, one round trip: insert every row (a repeated (agent, ts)
+   * is kept once) and mark the agents seen. The rows travel as a single JSON
+   * parameter, so the statement is the same whatever the batch size.
+   */
+  async function insertOnce(rows: MetricsRow[], seenAgentIds: string[]): Promise<void> {
+    const seen =
+      seenAgentIds.length > 0
+        ? // Sorted: concurrent flushes then tend to take the agents' row locks in one order.
+          sql`, seen as (update agents set last_seen_at = now() where id in (select value::uuid from json_array_elements_text(${JSON.stringify([...seenAgentIds].sort())}::json)))`
+        : sql``;
+    await db.execute(sql`
+      with ins as (
+        insert into metrics_data (agent_id, server_id, ts, data)
+        select r.agent_id, r.server_id, to_timestamp(r.ts), r.data
+        from json_to_recordset(${JSON.stringify(rows)}::json) as r(agent_id uuid, server_id text, ts float8, data jsonb)
+        on conflict (agent_id, ts) do nothing
+        returning 1
+      )${seen}
+      select count(*) from ins`);
+  }
+
   return {
-    /**
-     * One statement, one round trip: insert every row (a repeated (agent, ts)
-     * is kept once) and mark the agents seen. The rows travel as a single JSON
-     * parameter, so the statement is the same whatever the batch size.
-     */
     async insertBatch(rows: MetricsRow[], seenAgentIds: string[]): Promise<void> {
-      const seen =
-        seenAgentIds.length > 0
-          ? sql`, seen as (update agents set last_seen_at = now() where id in (select value::uuid from json_array_elements_text(${JSON.stringify(seenAgentIds)}::json)))`
-          : sql``;
-      await db.execute(sql`
-        with ins as (
-          insert into metrics_data (agent_id, server_id, ts, data)
-          select r.agent_id, r.server_id, to_timestamp(r.ts), r.data
-          from json_to_recordset(${JSON.stringify(rows)}::json) as r(agent_id uuid, server_id text, ts float8, data jsonb)
-          on conflict (agent_id, ts) do nothing
-          returning 1
-        )${seen}
-        select count(*) from ins`);
+      try {
+        await insertOnce(rows, seenAgentIds);
+      } catch (error) {
+        // A day's partition was attached while this statement waited on the default partition: route again.
+        if (!isPartitionConstraintViolation(error)) throw error;
+        await insertOnce(rows, seenAgentIds);
+      }
     },
 
     latest: (agentIds: string[], range: { from?: Date | undefined; to?: Date | undefined; limit: number }) =>
