@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerOptions } from 'node:http';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
@@ -48,6 +49,21 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 // Routes registered by ecosystem plugins that cannot carry our auth config.
 const PLUGIN_ROUTE_PREFIXES = ['/docs', '/static/'];
 
+/**
+ * Node's server options Fastify has no name for. Node enforces headersTimeout and requestTimeout only
+ * when it sweeps its connections (every 30 s by default), so a slow client could hold a socket for the
+ * timeout plus 30 s; sweeping at a quarter of the headers timeout bounds that to 1.25 times the timeout.
+ * requestTimeout is repeated here so that Node refuses a headersTimeout above it.
+ */
+function slowClientLimits(config: Config): ServerOptions {
+  const headersTimeout = config.HEADERS_TIMEOUT_MS ?? config.REQUEST_TIMEOUT_MS;
+  return {
+    headersTimeout,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.floor(headersTimeout / 4)),
+  };
+}
+
 /** Builds the whole app without listening: the entry point and every test call this. */
 export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config, database } = options;
@@ -60,9 +76,10 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestTimeout: 30_000,
-    keepAliveTimeout: 72_000,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     connectionTimeout: 60_000,
+    http: slowClientLimits(config),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();

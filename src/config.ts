@@ -215,12 +215,40 @@ export const envSchema = z.object({
     .default(100)
     .describe('Requests per minute per IP without credentials.'),
   RATE_LIMIT_AUTHENTICATED: z.coerce.number().int().min(1).default(600).describe('Requests per minute per credential.'),
+  RATE_LIMIT_PROBES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(600)
+    .describe(
+      'Requests per minute per IP to /healthz, /readyz and GET /metrics, counted apart from the anonymous budget.',
+    ),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
     .default(1_048_576)
     .describe('Maximum request body size in bytes (413 beyond).'),
+  REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe('A request whose headers and body have not all arrived within this answers 408 and is closed.'),
+  HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .optional()
+    .describe('Time to receive the request headers (408 beyond); unset means REQUEST_TIMEOUT_MS, never more.'),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(72_000)
+    .describe(
+      'An idle keep-alive connection is closed after this; keep it above the idle timeout of a proxy in front.',
+    ),
   TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (set when behind a reverse proxy).'),
   DB_READY_TIMEOUT_MS: z.coerce
     .number()
@@ -273,6 +301,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env: Env = { ...parsed.data, ...overrides };
+  if (env.HEADERS_TIMEOUT_MS !== undefined && env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HEADERS_TIMEOUT_MS: must be at most REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS})`,
+    );
+  }
   const dataDir = resolve(env.DATA_DIR);
   const notes: string[] = [];
   const production = env.NODE_ENV === 'production';

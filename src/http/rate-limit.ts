@@ -35,3 +35,17 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
     }),
   });
 }
+
+/**
+ * Health probes and scrapes (load balancers, orchestrators, Prometheus) poll from a few addresses all day:
+ * they get a budget of their own, so they neither exhaust a person's anonymous budget from the same address
+ * nor turn an instance "down" with a 429 while it is healthy.
+ */
+export function probeRateLimit(config: Config) {
+  return {
+    max: config.RATE_LIMIT_PROBES,
+    timeWindow: 60_000,
+    // Per route and address, with or without Redis (its counters share one namespace across routes).
+    keyGenerator: (request: FastifyRequest) => `probe:${request.routeOptions.url ?? ''}:${request.ip}`,
+  };
+}

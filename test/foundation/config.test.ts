@@ -64,6 +64,14 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
   });
 
+  it('refuses a HEADERS_TIMEOUT_MS above REQUEST_TIMEOUT_MS (Node would refuse to create the server)', () => {
+    expect(configError(env({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' }))).toMatch(
+      /^\s*HEADERS_TIMEOUT_MS: must be at most REQUEST_TIMEOUT_MS/m,
+    );
+    const config = loadConfig(env({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5000' }));
+    expect(config).toMatchObject({ REQUEST_TIMEOUT_MS: 5000, HEADERS_TIMEOUT_MS: 5000, KEEP_ALIVE_TIMEOUT_MS: 72_000 });
+  });
+
   it('refuses to start in production without JWT_SECRET', () => {
     const { JWT_SECRET: _omitted, ...rest } = env({ NODE_ENV: 'production' });
     expect(configError(rest)).toMatch(/JWT_SECRET: required when NODE_ENV=production/);

@@ -32,6 +32,33 @@ describe('health and readiness', () => {
   });
 });
 
+describe('probe rate limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { RATE_LIMIT_ANON: 5, RATE_LIMIT_PROBES: 12 } });
+  });
+  afterAll(() => t.close());
+
+  const from = (ip: string, url: string) => t.app.inject({ url, remoteAddress: ip });
+
+  it('counts /healthz, /readyz and /metrics apart from the anonymous budget, each with its own', async () => {
+    for (let i = 0; i < 10; i++)
+      for (const url of ['/healthz', '/readyz', '/metrics'])
+        expect((await from('192.0.2.10', url)).statusCode).toBe(200);
+    // A person on the same address still has the whole anonymous budget.
+    for (let i = 0; i < 5; i++) expect((await from('192.0.2.10', '/login')).statusCode).toBe(200);
+    expect((await from('192.0.2.10', '/login')).statusCode).toBe(429);
+  });
+
+  it('still limits a probe that polls beyond its own budget', async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 14; i++) answers.push((await from('192.0.2.11', '/readyz')).statusCode);
+    expect(answers.slice(0, 12).every((s) => s === 200)).toBe(true);
+    expect(answers.slice(12)).toEqual([429, 429]);
+    expect((await from('192.0.2.11', '/healthz')).statusCode).toBe(200);
+  });
+});
+
 const postgresUrl = process.env['TEST_DATABASE_URL'];
 
 describe.skipIf(!postgresUrl)('readiness across a Postgres outage', () => {

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFleet, snapshot, type FleetAgent } from '../../bench/lib/fleet.js';
-import { testConfig } from '../../src/config.js';
+import type { FleetAgent } from '../../bench/lib/fleet.js';
 import { queryRows } from '../../src/db/client.js';
-import { runMigrations } from '../../src/db/migrate.js';
 import { freePort } from '../harness/cli.js';
-import { reliabilityStore, SECRETS, startServer } from './processes.js';
+import { postSample } from './load.js';
+import { reliabilityStore, startServer } from './processes.js';
+import { seedFleet } from './world.js';
 
 const AGENTS = 5;
 const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
@@ -22,14 +22,8 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
   let port: number;
 
   beforeAll(async () => {
-    await store.create();
-    const database = await store.open();
-    await runMigrations(database);
-    fleet = await createFleet(
-      database,
-      testConfig({ jwtSecret: SECRETS.JWT_SECRET, cookieSecret: SECRETS.COOKIE_SECRET }),
-      AGENTS,
-    );
+    const database = await store.prepare();
+    fleet = await seedFleet(database, AGENTS);
     await database.close();
     port = await freePort();
     env = store.serverEnv(port);
@@ -51,7 +45,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
       let ts = Math.floor(Date.now() / 1000) - 3600 + index * 0.0001;
       while (!stop) {
         attempted.get(agent.agentId)!.add(ts);
-        const status = await post(base, agent, ts);
+        const { status } = await postSample(base, agent, ts);
         if (status >= 200 && status < 300) {
           acked.get(agent.agentId)!.add(ts);
           ts += 1;
@@ -108,19 +102,4 @@ function total(map: Map<string, Set<number>>): number {
   let n = 0;
   for (const set of map.values()) n += set.size;
   return n;
-}
-
-async function post(base: string, agent: FleetAgent, ts: number): Promise<number> {
-  try {
-    const res = await fetch(`${base}/api/v1/metrics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.jwt}` },
-      body: JSON.stringify({ server_id: agent.serverId, timestamp: ts, metrics: snapshot(Math.floor(ts)) }),
-      signal: AbortSignal.timeout(5000),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0; // connection refused or reset: not acknowledged
-  }
 }

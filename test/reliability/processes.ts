@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import { spawnCli, type CliProcess } from '../harness/cli.js';
 import { withDatabase } from '../harness/global-setup.js';
 import { adminUrl } from '../harness/postgres.js';
@@ -50,11 +51,18 @@ export function reliabilityStore(label: string) {
   const dataDir = makeTempDir(label);
   const url = postgres ? withDatabase(postgres, `agenthub_${label}_${randomBytes(4).toString('hex')}`) : undefined;
   const name = url ? new URL(url).pathname.slice(1) : '';
+  const open = (): Promise<Database> => openDatabase(url ? { url } : { dataDir: join(dataDir.path, 'pglite') });
   return {
-    async create(): Promise<void> {
+    /** The Postgres URL of this store (undefined on PGlite). */
+    url,
+    open,
+    /** Creates the database and migrates it; the caller seeds it and closes it before a server opens it. */
+    async prepare(): Promise<Database> {
       if (postgres) await adminQuery(postgres, `create database "${name}"`);
+      const database = await open();
+      await runMigrations(database);
+      return database;
     },
-    open: (): Promise<Database> => openDatabase(url ? { url } : { dataDir: join(dataDir.path, 'pglite') }),
     /** The environment of `agenthub serve` on this store, in production mode. */
     serverEnv: (port: number): Record<string, string> => ({
       ...SECRETS,

@@ -12,7 +12,7 @@ describe.runIf(REDIS_URL)('limits and jobs across two instances', () => {
   let b: Instance;
 
   beforeAll(async () => {
-    fleet = await startFleet(2, { RATE_LIMIT_ANON: 4 });
+    fleet = await startFleet(2, { RATE_LIMIT_ANON: 4, RATE_LIMIT_PROBES: 4 });
     [a, b] = fleet.instances as [Instance, Instance];
   });
   afterAll(async () => {
@@ -24,19 +24,25 @@ describe.runIf(REDIS_URL)('limits and jobs across two instances', () => {
     return instance.ctx.redis;
   };
 
-  it('counts requests spread over both instances against one shared limit', async () => {
-    // An address no other request in this file uses.
-    const remoteAddress = '192.0.2.44';
+  /** Six requests alternating between the instances, from an address no other request in this file uses. */
+  async function spread(url: string, remoteAddress: string): Promise<number[]> {
     const statuses: number[] = [];
-    for (const instance of [a, b, a, b, a, b]) {
-      const res = await instance.app.inject({ url: '/healthz', remoteAddress });
-      statuses.push(res.statusCode);
-    }
+    for (const instance of [a, b, a, b, a, b])
+      statuses.push((await instance.app.inject({ url, remoteAddress })).statusCode);
+    return statuses;
+  }
+
+  it('counts requests spread over both instances against one shared limit', async () => {
+    const remoteAddress = '192.0.2.44';
     // Each instance saw three requests, under the limit of four on its own: only a shared counter refuses.
-    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
-    const refused = await b.app.inject({ url: '/healthz', remoteAddress });
+    expect(await spread('/openapi.json', remoteAddress)).toEqual([200, 200, 200, 200, 429, 429]);
+    const refused = await b.app.inject({ url: '/openapi.json', remoteAddress });
     expect(refused.json()).toMatchObject({ error: 'rate_limited' });
     expect(await fleet.keys()).toContain(`${fleet.prefix}-rl:ip:${remoteAddress}`);
+  });
+
+  it("shares the probes' own budget across instances too", async () => {
+    expect(await spread('/readyz', '192.0.2.45')).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
   it('lets exactly one instance win a job tick', async () => {

@@ -95,6 +95,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
       credential.revokedAt === null &&
       (credential.expiresAt === null || credential.expiresAt > new Date()) &&
       agent.status === 'approved';
+    // Verified before `usable` is looked at: a dead token must cost what a live one does (ADR 0006).
     if (!(await verifySecret(credential.secretHash, parsed.secret)) || !usable) {
       failuresByPrefix.hit(parsed.prefix);
       failuresByIp.hit(ip);

@@ -8,7 +8,7 @@ import { createAgentsRepository } from '../agents/agents.repository.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import { serverIdConflict } from '../agents/agents.errors.js';
 import type { UserActor } from '../auth/actor.js';
-import { authorize } from '../auth/policy.js';
+import { ensure } from '../auth/policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CredentialsService } from '../credentials/credentials.service.js';
 import type { RefreshTokensService, TokenPair } from '../credentials/refresh-tokens.service.js';
@@ -97,8 +97,9 @@ export function createDevicesService({
   async function checkTeam(teamId: string | undefined, actor: UserActor): Promise<void> {
     if (!teamId) return;
     const team = await teams.findById(teamId);
-    // Linking into a team takes admin rights there; a team you cannot see does not exist for you.
-    if (!team || !authorize(actor, 'manage', { type: 'team', id: team.id })) throw notFound('Team not found.');
+    if (!team) throw notFound('Team not found.');
+    // Linking into a team takes admin rights there: 404 outside the team, 403 for its viewers and members.
+    ensure(actor, 'manage', { type: 'team', id: team.id });
   }
 
   async function checkPlanLimit(actor: UserActor, freeing: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteModule } from '../../http/route-module.js';
 import { assertMetricsAccess } from '../../http/prometheus.js';
+import { probeRateLimit } from '../../http/rate-limit.js';
 import { checkDatabase } from './health.service.js';
 
 const started = performance.now();
@@ -9,7 +10,7 @@ export const healthRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/healthz',
     {
-      config: { auth: ['anon'] },
+      config: { auth: ['anon'], rateLimit: probeRateLimit(ctx.config) },
       schema: {
         tags: ['health'],
         summary: 'Liveness',
@@ -27,7 +28,7 @@ export const healthRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/readyz',
     {
-      config: { auth: ['anon'] },
+      config: { auth: ['anon'], rateLimit: probeRateLimit(ctx.config) },
       schema: {
         tags: ['health'],
         summary: 'Readiness (database round-trip)',
@@ -47,7 +48,10 @@ export const healthRoutes: RouteModule = (app, ctx) => {
 
   app.get(
     '/metrics',
-    { config: { auth: ['anon'] }, schema: { tags: ['health'], summary: 'Prometheus exposition', hide: false } },
+    {
+      config: { auth: ['anon'], rateLimit: probeRateLimit(ctx.config) },
+      schema: { tags: ['health'], summary: 'Prometheus exposition', hide: false },
+    },
     async (request, reply) => {
       assertMetricsAccess(ctx, request.headers.authorization);
       // Readiness as a series, so alerts see it without a separate probe.
