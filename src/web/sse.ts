@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { hijackKeepingHeaders } from '../http/hijack.js';
 
 /** Comments this often keep proxies from closing an idle stream. */
 export const PING_MS = 15_000;
@@ -29,7 +30,7 @@ export function eventStreams(app: FastifyInstance) {
   });
 
   return function start(reply: FastifyReply): EventStream {
-    reply.hijack();
+    hijackKeepingHeaders(reply);
     const raw = reply.raw;
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

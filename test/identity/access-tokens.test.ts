@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { credentials } from '../../src/db/schema/index.js';
 import { createAccessTokens } from '../../src/modules/auth/access-tokens.js';
@@ -204,27 +204,53 @@ describe('access JWTs', () => {
   });
 });
 
-describe('access-token key rotation', () => {
-  const agent = {
-    id: randomUUID(),
-    name: 'rotating',
-    ownerId: randomUUID(),
-    teamId: null,
-    serverId: null,
-    role: 'agent' as const,
-  };
+/** An agent identity for tokens minted outside any app. */
+const offlineAgent = {
+  id: randomUUID(),
+  name: 'offline',
+  ownerId: randomUUID(),
+  teamId: null,
+  serverId: null,
+  role: 'agent' as const,
+};
 
+describe('access-token key rotation', () => {
   it('verifies tokens of the previous key during a rotation, and not once that key is dropped', () => {
     const oldKey = 'old-jwt-secret-0123456789abcdefghijklmnop';
     const newKey = 'new-jwt-secret-0123456789abcdefghijklmnop';
     const before = createAccessTokens(testConfig({ jwtSecret: oldKey }));
-    const issued = before.issue(agent, randomUUID(), []);
+    const issued = before.issue(offlineAgent, randomUUID(), []);
 
     const during = createAccessTokens(testConfig({ jwtSecret: newKey, JWT_PREVIOUS_SECRET: oldKey }));
-    expect(during.verify(issued.token)).toMatchObject({ ok: true, claims: { sub: agent.id } });
-    expect(during.verify(during.issue(agent, randomUUID(), []).token).ok).toBe(true);
+    expect(during.verify(issued.token)).toMatchObject({ ok: true, claims: { sub: offlineAgent.id } });
+    expect(during.verify(during.issue(offlineAgent, randomUUID(), []).token).ok).toBe(true);
 
     const after = createAccessTokens(testConfig({ jwtSecret: newKey }));
     expect(after.verify(issued.token)).toEqual({ ok: false, reason: 'unauthorized' });
+  });
+});
+
+describe('verifying a token the app has verified before', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('answers the same claims again, and token_expired once its exp has passed', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const tokens = createAccessTokens(testConfig());
+    const issued = tokens.issue(offlineAgent, randomUUID(), []);
+    const first = tokens.verify(issued.token);
+    expect(first).toMatchObject({ ok: true, claims: { sub: offlineAgent.id } });
+    expect(tokens.verify(issued.token)).toEqual(first);
+    vi.setSystemTime(Date.now() + 899_000);
+    expect(tokens.verify(issued.token).ok).toBe(true);
+    vi.setSystemTime(Date.now() + 1_000);
+    expect(tokens.verify(issued.token)).toEqual({ ok: false, reason: 'token_expired' });
+    expect(tokens.verify(issued.token)).toEqual({ ok: false, reason: 'token_expired' });
+  });
+
+  it('remembers only tokens that verified: a forged one is refused every time', () => {
+    const tokens = createAccessTokens(testConfig());
+    const [header, payload] = tokens.issue(offlineAgent, randomUUID(), []).token.split('.');
+    const forged = `${header!}.${payload!}.${'A'.repeat(43)}`;
+    for (let i = 0; i < 3; i++) expect(tokens.verify(forged)).toEqual({ ok: false, reason: 'unauthorized' });
   });
 });

@@ -27,6 +27,9 @@ export interface IssuedAccessToken {
 
 export type AccessTokenFailure = 'token_expired' | 'unauthorized';
 
+/** Verified access tokens remembered (the oldest is forgotten first): about 4 MB at most. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Signs and verifies the 15-minute HS256 access JWTs (RFC 9068 style: typ at+jwt). */
 export function createAccessTokens(config: Config) {
   // KeyObjects, not strings: given a string, jsonwebtoken first tries to parse it as a
@@ -59,8 +62,29 @@ export function createAccessTokens(config: Config) {
     return { token, expiresIn, expiresAt: new Date(Date.now() + expiresIn * 1000) };
   }
 
+  // An agent sends the same token with every request for 15 minutes: checking its signature once is enough.
+  // Only tokens that verified are kept, keyed by the whole token; expiry is still checked on every use.
+  const verified = new Map<string, AccessClaims>();
+
   /** Pins the algorithm, issuer, audience and typ; tries the previous key during a rotation. */
   function verify(token: string): { ok: true; claims: AccessClaims } | { ok: false; reason: AccessTokenFailure } {
+    const known = verified.get(token);
+    if (known) {
+      if (Math.floor(Date.now() / 1000) < known.exp) return { ok: true, claims: known };
+      verified.delete(token);
+      return { ok: false, reason: 'token_expired' };
+    }
+    const result = verifySignature(token);
+    if (result.ok) {
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      verified.set(token, result.claims);
+    }
+    return result;
+  }
+
+  function verifySignature(
+    token: string,
+  ): { ok: true; claims: AccessClaims } | { ok: false; reason: AccessTokenFailure } {
     for (const key of verifyKeys) {
       try {
         const decoded = jwt.verify(token, key, {

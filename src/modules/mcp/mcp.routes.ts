@@ -1,6 +1,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { hijackKeepingHeaders } from '../../http/hijack.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors } from '../../http/schemas.js';
 import { unauthorized } from '../../lib/errors.js';
@@ -100,8 +101,6 @@ export const mcpRoutes: RouteModule = (app, ctx) => {
 
 /** The transport writes the response itself: keep the headers our hooks set (request id, rate limits, security). */
 function handOver(request: FastifyRequest, reply: FastifyReply): void {
-  reply.hijack();
-  for (const [name, value] of Object.entries(reply.getHeaders()))
-    if (value !== undefined) reply.raw.setHeader(name, value);
+  hijackKeepingHeaders(reply);
   reply.raw.setHeader('x-request-id', request.id);
 }
