@@ -173,7 +173,7 @@ export const envSchema = z.object({
     .number()
     .int()
     .min(1)
-    .default(5000)
+    .default(1000)
     .describe('Most rows one group-commit flush inserts.'),
   INGEST_FLUSH_CONCURRENCY: z.coerce
     .number()
@@ -181,7 +181,7 @@ export const envSchema = z.object({
     .min(1)
     .max(16)
     .default(2)
-    .describe('Group-commit flushes in flight at once (PGlite always uses 1).'),
+    .describe('Most group-commit flushes in flight; beyond the first, only for a full batch (PGlite: 1).'),
   INGEST_TIMEOUT_MS: z.coerce
     .number()
     .int()

@@ -139,6 +139,20 @@ describe('the ingest buffer (group commit)', () => {
     expect(writes.every((w) => w.state === 'resolved')).toBe(true);
   });
 
+  it('starts a flush beside the one in flight only when a whole batch waits', async () => {
+    const { calls, flush } = heldFlush();
+    const b = buffer(flush, { concurrency: 2, maxBatchRows: 3 });
+    const writes = ['a', 'b', 'c'].map((label) => track(b.write([label])));
+    await settle();
+    expect(calls.map((c) => c.rows)).toEqual([['a']]);
+    writes.push(track(b.write(['d'])));
+    await settle();
+    expect(calls.map((c) => c.rows)).toEqual([['a'], ['b', 'c', 'd']]);
+    for (const call of calls) call.done.resolve();
+    await settle();
+    expect(writes.every((w) => w.state === 'resolved')).toBe(true);
+  });
+
   it('answers 503 with Retry-After at once when the queued rows would exceed maxQueuedRows', async () => {
     const { calls, flush } = heldFlush();
     const b = buffer(flush, { maxQueuedRows: 4 });
@@ -200,7 +214,7 @@ describe('the ingest buffer (group commit)', () => {
   });
 
   it('answers 503 with Retry-After when a write is not committed within timeoutMs, and never flushes it afterwards if it was still queued', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { calls, flush } = heldFlush();
     const b = buffer(flush, { timeoutMs: 1000 });
     const inFlight = track(b.write(['a0']));
@@ -219,6 +233,31 @@ describe('the ingest buffer (group commit)', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(later.state).toBe('resolved');
     expect(b.queuedRows).toBe(0);
+  });
+
+  it('gives every write its own timeoutMs from when it arrived, and leaves no timer behind once all are answered', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { calls, flush } = heldFlush();
+    const b = buffer(flush, { timeoutMs: 1000 });
+    const first = track(b.write(['a0']));
+    await vi.advanceTimersByTimeAsync(600);
+    const second = track(b.write(['b0']));
+    await vi.advanceTimersByTimeAsync(400);
+    expect([first.state, second.state]).toEqual(['rejected', 'pending']);
+    await vi.advanceTimersByTimeAsync(599);
+    expect(second.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second.state).toBe('rejected');
+    expect(vi.getTimerCount()).toBe(0);
+
+    const third = track(b.write(['c0']));
+    expect(vi.getTimerCount()).toBe(1);
+    calls[0]!.done.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    calls[1]!.done.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(third.state).toBe('resolved');
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('drains at once when idle, and otherwise only after every queued and in-flight write is flushed', async () => {

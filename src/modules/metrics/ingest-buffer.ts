@@ -5,6 +5,8 @@ interface Pending<Row> {
   resolve: () => void;
   reject: (error: Error) => void;
   settled: boolean;
+  /** performance.now() after which the caller is answered 503 (it may still be committed: retries are safe). */
+  deadline: number;
 }
 
 export interface IngestBufferOptions<Row> {
@@ -20,20 +22,46 @@ export interface IngestBufferOptions<Row> {
 /**
  * Group commit: every request's rows wait here, and each flush commits what
  * has queued since the last one in one multi-row insert. A flush starts as soon
- * as a slot is free — no timer wait when the database is idle — so batches grow
- * only under load. A write resolves only after its own rows are committed.
+ * as the previous one ends — no timer wait when the database is idle — so
+ * batches grow only under load (see mayStartFlush for flushes side by side).
+ * A write resolves only after its own rows are committed.
  */
 export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
   const queue: Pending<Row>[] = [];
   let queuedRows = 0;
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
+  // Unanswered writes in arrival order, which is deadline order: one timer serves them all.
+  const waiting = new Set<Pending<Row>>();
+  let sweepTimer: NodeJS.Timeout | undefined;
 
   function settle(entry: Pending<Row>, error?: Error) {
     if (entry.settled) return;
     entry.settled = true;
+    waiting.delete(entry);
+    if (waiting.size === 0 && sweepTimer !== undefined) {
+      clearTimeout(sweepTimer);
+      sweepTimer = undefined;
+    }
     if (error === undefined) entry.resolve();
     else entry.reject(error);
+  }
+
+  function sweep() {
+    sweepTimer = undefined;
+    const now = performance.now();
+    for (const entry of waiting) {
+      if (entry.deadline > now) break;
+      settle(entry, unavailable(2, 'The database is slow to commit; retry later.'));
+    }
+    armSweep();
+  }
+
+  function armSweep() {
+    if (sweepTimer !== undefined) return;
+    const first = waiting.values().next();
+    if (first.done) return;
+    sweepTimer = setTimeout(sweep, Math.max(0, first.value.deadline - performance.now()));
   }
 
   function takeBatch(): Pending<Row>[] {
@@ -73,8 +101,18 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
     }
   }
 
+  /**
+   * The first flush starts whenever anything waits. Another runs beside it only when a whole batch
+   * waits: small requests then wait for one commit and go in the next, larger batch (fewer commits),
+   * while a backlog of big batches is written over several connections at once.
+   */
+  function mayStartFlush(): boolean {
+    if (queue.length === 0) return false;
+    return inFlight === 0 || (inFlight < options.concurrency && queuedRows >= options.maxBatchRows);
+  }
+
   function pump() {
-    while (inFlight < options.concurrency && queue.length > 0) {
+    while (mayStartFlush()) {
       const batch = takeBatch();
       if (batch.length === 0) continue;
       inFlight++;
@@ -98,19 +136,15 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
         );
       }
       return new Promise<void>((resolve, reject) => {
-        const entry: Pending<Row> = { rows, resolve, reject, settled: false };
-        const timer = setTimeout(
-          () => settle(entry, unavailable(2, 'The database is slow to commit; retry later.')),
-          options.timeoutMs,
-        );
-        entry.resolve = () => {
-          clearTimeout(timer);
-          resolve();
+        const entry: Pending<Row> = {
+          rows,
+          resolve,
+          reject,
+          settled: false,
+          deadline: performance.now() + options.timeoutMs,
         };
-        entry.reject = (error) => {
-          clearTimeout(timer);
-          reject(error);
-        };
+        waiting.add(entry);
+        armSweep();
         queue.push(entry);
         queuedRows += rows.length;
         pump();

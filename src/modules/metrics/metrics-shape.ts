@@ -22,43 +22,47 @@ export const DEFAULT_SHAPE_LIMITS: ShapeLimits = {
 export function checkMetricsShape(value: unknown, limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): string | undefined {
   if (!isPlainObject(value)) return 'metrics must be an object';
   let keys = 0;
-  const walk = (node: Record<string, unknown>, path: string, depth: number): string | undefined => {
-    if (depth > limits.maxDepth) return `${path} is nested deeper than ${limits.maxDepth} levels`;
+  // The keys from the root to the node being walked: a path is spelled out only for a message.
+  const trail: string[] = [];
+  const spell = (...more: string[]) => ['metrics', ...trail, ...more].join('.');
+  const walk = (node: Record<string, unknown>, depth: number): string | undefined => {
+    if (depth > limits.maxDepth) return `${spell()} is nested deeper than ${limits.maxDepth} levels`;
     for (const key in node) {
       if (++keys > limits.maxKeys) return `metrics has more than ${limits.maxKeys} keys`;
       if (key.length === 0 || key.length > limits.maxKeyLength)
-        return `${path}: key length must be 1-${limits.maxKeyLength}`;
+        return `${spell()}: key length must be 1-${limits.maxKeyLength}`;
       // jsonb cannot store NUL; refusing it here keeps one bad sample from failing a shared commit.
-      if (key.includes('\u0000')) return `${path}: keys may not contain NUL`;
-      if (LONE_SURROGATE.test(key)) return `${path}: keys must be valid Unicode`;
+      if (key.includes('\u0000')) return `${spell()}: keys may not contain NUL`;
+      if (LONE_SURROGATE.test(key)) return `${spell()}: keys must be valid Unicode`;
       const child = node[key];
-      const childPath = `${path}.${key}`;
       switch (typeof child) {
         case 'number':
-          if (!Number.isFinite(child)) return `${childPath} must be a finite number`;
+          if (!Number.isFinite(child)) return `${spell(key)} must be a finite number`;
           break;
         case 'boolean':
           break;
         case 'string':
           if (child.length > limits.maxStringLength)
-            return `${childPath} is longer than ${limits.maxStringLength} characters`;
-          if (child.includes('\u0000')) return `${childPath} may not contain NUL`;
-          if (LONE_SURROGATE.test(child)) return `${childPath} must be valid Unicode`;
+            return `${spell(key)} is longer than ${limits.maxStringLength} characters`;
+          if (child.includes('\u0000')) return `${spell(key)} may not contain NUL`;
+          if (LONE_SURROGATE.test(child)) return `${spell(key)} must be valid Unicode`;
           break;
         case 'object': {
           if (!isPlainObject(child))
-            return `${childPath} must be a number, string, boolean or object (arrays and null are not accepted)`;
-          const problem = walk(child, childPath, depth + 1);
+            return `${spell(key)} must be a number, string, boolean or object (arrays and null are not accepted)`;
+          trail.push(key);
+          const problem = walk(child, depth + 1);
           if (problem) return problem;
+          trail.pop();
           break;
         }
         default:
-          return `${childPath} has an unsupported type`;
+          return `${spell(key)} has an unsupported type`;
       }
     }
     return undefined;
   };
-  return walk(value, 'metrics', 1);
+  return walk(value, 1);
 }
 
 // In /u mode a surrogate pair is one code point, so this matches only unpaired halves, which jsonb refuses.

@@ -39,7 +39,10 @@ export const metricsRoutes: RouteModule = (app, ctx) => {
     app.post(
       url,
       {
-        config: { auth: ['agent'] },
+        // Agents are programs, not pages: ingestion grants no cross-origin reads, and the busiest route does
+        // not work CORS out for every sample (docs/BENCHMARKS.md). It takes only a bearer JWT, never cookies,
+        // so the wildcard preflight route answering for it lends a page no ambient credential.
+        config: { auth: ['agent'], cors: false },
         bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
         preParsing: gunzipBody,
         schema: ingestSchema,

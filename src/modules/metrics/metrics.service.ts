@@ -72,39 +72,46 @@ export function createMetricsService({ config, repository, agents, metrics, even
   function toRows(actor: AgentActor, body: IngestBody): MetricsRow[] {
     const expected = actor.agent.serverId;
     if (body.server_id !== expected) reject('server_id_mismatch', serverIdMismatch(expected, body.server_id));
-    const single = body.samples === undefined;
-    const samples = single ? [{ timestamp: body.timestamp, metrics: body.metrics }] : (body.samples ?? []);
     const now = Date.now() / 1000;
-    const oldest = now - config.INGEST_WINDOW_BACK;
-    const newest = now + config.INGEST_WINDOW_AHEAD;
+    if (body.samples === undefined) {
+      const row = toRow(actor, body.server_id, body.timestamp, body.metrics, '', now);
+      metrics.ingestClockSkew.observe(Math.abs(now - row.ts));
+      return [row];
+    }
+    // Duplicates within a request collapse to the first.
     const byTimestamp = new Map<number, MetricsRow>();
-    samples.forEach((sample, index) => {
-      const at = single ? '' : `samples[${index}].`;
-      const ts = sample.timestamp;
-      if (typeof ts !== 'number') reject('invalid', invalidSample(`${at}timestamp`, 'required (unix seconds)'));
-      if (ts < oldest || ts > newest)
-        reject(
-          'out_of_window',
-          invalidSample(
-            `${at}timestamp`,
-            `outside the accepted window (${config.INGEST_WINDOW_BACK}s back, ${config.INGEST_WINDOW_AHEAD}s ahead)`,
-          ),
-        );
-      const problem = checkMetricsShape(sample.metrics);
-      if (problem) reject('invalid', invalidSample(`${at}metrics`, problem));
-      // Milliseconds are what Postgres keeps reliably across drivers; duplicates within a request collapse.
-      const rounded = Math.round(ts * 1000) / 1000;
-      if (!byTimestamp.has(rounded))
-        byTimestamp.set(rounded, {
-          agent_id: actor.agent.id,
-          server_id: body.server_id,
-          ts: rounded,
-          data: sample.metrics as Record<string, unknown>,
-        });
+    let latest = -Infinity;
+    body.samples.forEach((sample, index) => {
+      const row = toRow(actor, body.server_id, sample.timestamp, sample.metrics, `samples[${index}].`, now);
+      if (!byTimestamp.has(row.ts)) byTimestamp.set(row.ts, row);
+      if (row.ts > latest) latest = row.ts;
     });
-    const skew = Math.abs(now - Math.max(...byTimestamp.keys()));
-    metrics.ingestClockSkew.observe(skew);
+    metrics.ingestClockSkew.observe(Math.abs(now - latest));
     return [...byTimestamp.values()];
+  }
+
+  function toRow(
+    actor: AgentActor,
+    serverId: string,
+    ts: number | undefined,
+    data: unknown,
+    at: string,
+    now: number,
+  ): MetricsRow {
+    if (typeof ts !== 'number') reject('invalid', invalidSample(`${at}timestamp`, 'required (unix seconds)'));
+    if (ts < now - config.INGEST_WINDOW_BACK || ts > now + config.INGEST_WINDOW_AHEAD)
+      reject(
+        'out_of_window',
+        invalidSample(
+          `${at}timestamp`,
+          `outside the accepted window (${config.INGEST_WINDOW_BACK}s back, ${config.INGEST_WINDOW_AHEAD}s ahead)`,
+        ),
+      );
+    const problem = checkMetricsShape(data);
+    if (problem) reject('invalid', invalidSample(`${at}metrics`, problem));
+    // Milliseconds are what Postgres keeps reliably across drivers.
+    const rounded = Math.round(ts * 1000) / 1000;
+    return { agent_id: actor.agent.id, server_id: serverId, ts: rounded, data: data as Record<string, unknown> };
   }
 
   return {
