@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { RedisLink } from '../scale/redis.js';
 
+const CREDENTIAL_KEY_PREFIX = 'cred:';
+const CREDENTIAL_KEYS_REMEMBERED = 10_000;
+
 /** The credential a request carries (bearer or session cookie), if any. */
 function presentedCredential(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -17,15 +20,29 @@ function presentedCredential(request: FastifyRequest): string | undefined {
  * nothing: they fail authentication and count against the per-IP failure limit.
  */
 export async function registerRateLimit(app: FastifyInstance, config: Config, redis?: RedisLink): Promise<void> {
+  // A credential's bucket is named by its hash, so neither memory dumps of the store nor Redis keys hold it.
+  // Agents send the same credential with every request: its hash is remembered (the oldest forgotten first).
+  const credentialKeys = new Map<string, string>();
+  const credentialKey = (credential: string): string => {
+    let key = credentialKeys.get(credential);
+    if (key === undefined) {
+      key = CREDENTIAL_KEY_PREFIX + createHash('sha256').update(credential).digest('base64url');
+      if (credentialKeys.size >= CREDENTIAL_KEYS_REMEMBERED)
+        credentialKeys.delete(credentialKeys.keys().next().value as string);
+      credentialKeys.set(credential, key);
+    }
+    return key;
+  };
   await app.register(rateLimit, {
     global: true,
     // Shared counters across instances; if Redis is down, requests are let through rather than refused.
     ...(redis ? { redis: redis.commands, nameSpace: `${redis.prefix}-rl:`, skipOnError: true } : {}),
     timeWindow: 60_000,
-    max: (request) => (presentedCredential(request) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON),
+    max: (_request, key) =>
+      key.startsWith(CREDENTIAL_KEY_PREFIX) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON,
     keyGenerator: (request) => {
       const credential = presentedCredential(request);
-      return credential ? 'cred:' + createHash('sha256').update(credential).digest('base64url') : 'ip:' + request.ip;
+      return credential ? credentialKey(credential) : 'ip:' + request.ip;
     },
     errorResponseBuilder: (_request, context) => ({
       statusCode: context.statusCode,

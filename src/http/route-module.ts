@@ -25,5 +25,7 @@ export type AuthKind = 'anon' | 'user' | 'admin' | 'agent' | 'api-token';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthKind[];
+    /** `false` skips CORS on a route only machines call (read by @fastify/cors, which does not type it). */
+    cors?: false;
   }
 }
