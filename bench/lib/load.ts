@@ -19,6 +19,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
+  /** A fixed offered load (requests per second over all connections) instead of as fast as possible. */
+  overallRate?: number;
   /** Called for every request: return its body and extra headers. */
   next: () => { body: string | Buffer; headers?: Record<string, string> };
 }
@@ -31,6 +33,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     method: 'POST',
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     headers: { 'content-type': 'application/json' },
     requests: [
       {
