@@ -6,6 +6,8 @@ import type { RedisLink } from '../scale/redis.js';
 
 const CREDENTIAL_KEY_PREFIX = 'cred:';
 const CREDENTIAL_KEYS_REMEMBERED = 10_000;
+/** Access JWTs are under 1 KB, API tokens and session cookies far shorter: 10,000 × 2 KB bounds the map. */
+const CREDENTIAL_REMEMBERED_MAX_LENGTH = 2048;
 
 /** The credential a request carries (bearer or session cookie), if any. */
 function presentedCredential(request: FastifyRequest): string | undefined {
@@ -21,12 +23,14 @@ function presentedCredential(request: FastifyRequest): string | undefined {
  */
 export async function registerRateLimit(app: FastifyInstance, config: Config, redis?: RedisLink): Promise<void> {
   // A credential's bucket is named by its hash, so neither memory dumps of the store nor Redis keys hold it.
-  // Agents send the same credential with every request: its hash is remembered (the oldest forgotten first).
+  // Agents send the same credential with every request: its hash is remembered (the oldest forgotten first),
+  // unless it is longer than any credential AgentHub issues, so junk headers cannot fill memory.
   const credentialKeys = new Map<string, string>();
   const credentialKey = (credential: string): string => {
     let key = credentialKeys.get(credential);
     if (key === undefined) {
       key = CREDENTIAL_KEY_PREFIX + createHash('sha256').update(credential).digest('base64url');
+      if (credential.length > CREDENTIAL_REMEMBERED_MAX_LENGTH) return key;
       if (credentialKeys.size >= CREDENTIAL_KEYS_REMEMBERED)
         credentialKeys.delete(credentialKeys.keys().next().value as string);
       credentialKeys.set(credential, key);
