@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { setBounded } from '../lib/bounded-map.js';
 import type { RedisLink } from '../scale/redis.js';
 
 const CREDENTIAL_KEY_PREFIX = 'cred:';
@@ -30,10 +31,8 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
     let key = credentialKeys.get(credential);
     if (key === undefined) {
       key = CREDENTIAL_KEY_PREFIX + createHash('sha256').update(credential).digest('base64url');
-      if (credential.length > CREDENTIAL_REMEMBERED_MAX_LENGTH) return key;
-      if (credentialKeys.size >= CREDENTIAL_KEYS_REMEMBERED)
-        credentialKeys.delete(credentialKeys.keys().next().value as string);
-      credentialKeys.set(credential, key);
+      if (credential.length <= CREDENTIAL_REMEMBERED_MAX_LENGTH)
+        setBounded(credentialKeys, credential, key, CREDENTIAL_KEYS_REMEMBERED);
     }
     return key;
   };

@@ -1,6 +1,7 @@
 import { createSecretKey, randomUUID } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { Config } from '../../config.js';
+import { setBounded } from '../../lib/bounded-map.js';
 import type { AgentIdentity } from './actor.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -75,10 +76,7 @@ export function createAccessTokens(config: Config) {
       return { ok: false, reason: 'token_expired' };
     }
     const result = verifySignature(token);
-    if (result.ok) {
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
-      verified.set(token, result.claims);
-    }
+    if (result.ok) setBounded(verified, token, result.claims, VERIFIED_CACHE_SIZE);
     return result;
   }
 

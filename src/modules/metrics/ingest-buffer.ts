@@ -4,7 +4,6 @@ interface Pending<Row> {
   rows: Row[];
   resolve: () => void;
   reject: (error: Error) => void;
-  settled: boolean;
   /** performance.now() after which the caller is answered 503 (it may still be committed: retries are safe). */
   deadline: number;
 }
@@ -36,9 +35,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
   let sweepTimer: NodeJS.Timeout | undefined;
 
   function settle(entry: Pending<Row>, error?: Error) {
-    if (entry.settled) return;
-    entry.settled = true;
-    waiting.delete(entry);
+    if (!waiting.delete(entry)) return; // already answered
     if (waiting.size === 0 && sweepTimer !== undefined) {
       clearTimeout(sweepTimer);
       sweepTimer = undefined;
@@ -72,7 +69,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
       if (!next || (batch.length > 0 && rows + next.rows.length > options.maxBatchRows)) break;
       queue.shift();
       queuedRows -= next.rows.length;
-      if (next.settled) continue; // timed out while waiting: its caller already answered 503
+      if (!waiting.has(next)) continue; // timed out while waiting: its caller already answered 503
       batch.push(next);
       rows += next.rows.length;
     }
@@ -140,7 +137,6 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
           rows,
           resolve,
           reject,
-          settled: false,
           deadline: performance.now() + options.timeoutMs,
         };
         waiting.add(entry);
