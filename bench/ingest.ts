@@ -2,21 +2,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { testConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createFleet, snapshot, type FleetAgent } from './lib/fleet.js';
+import { measureCpu, perRequest } from './lib/cpu.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { BENCH_SECRETS as SECRETS, freePort, startProcess, withDb } from './lib/processes.js';
+import { BENCH_SECRETS as SECRETS, freePort, startProcess, withDb, type ServerProcess } from './lib/processes.js';
 import { fmt, machineLine, table, writeSection } from './lib/report.js';
 
 const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
 const CONNECTIONS = 50;
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 50);
 const BATCH = 100;
 const root = join(import.meta.dirname, '..');
+
+type Measured = LoadResult & { cpu: string; stored: number | undefined };
 
 async function count(url: string, table: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -136,32 +141,39 @@ async function main() {
       'create table bench_metrics (like metrics_data including defaults, primary key (agent_id, ts))',
     );
     await database.exec('create table bench_batch (like metrics_data including defaults, primary key (agent_id, ts))');
+    await database.exec('create table bench_group (like metrics_data including defaults, primary key (agent_id, ts))');
     console.log(`creating ${AGENTS} agents...`);
     const fleet = await createFleet(database, config, AGENTS);
     await database.close();
 
-    const results: LoadResult[] = [];
+    /**
+     * One measured run. Every server first takes WARMUP seconds of the same load (JIT, connection pools,
+     * prepared statements), then `rows` counts what is stored before and after the measured part.
+     */
     const run = async (
       label: string,
-      serverUrl: string,
+      server: ServerProcess,
+      path: string,
       next: () => { body: string; headers?: Record<string, string> },
-    ) => {
-      console.log(`running ${label} for ${DURATION}s...`);
-      const result = await runLoad({
-        label,
-        url: serverUrl,
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-        next,
-      });
-      results.push(result);
-      return result;
+      { rows, warmup = WARMUP }: { rows?: () => Promise<number>; warmup?: number } = {},
+    ): Promise<Measured> => {
+      console.log(`running ${label} for ${warmup} + ${DURATION} s...`);
+      const load = { label, url: server.url + path, connections: CONNECTIONS, next };
+      if (warmup > 0) {
+        await runLoad({ ...load, durationSeconds: warmup });
+        await setTimeout(500); // the warm-up's last requests settle before `rows` counts
+      }
+      const before = rows ? await rows() : 0;
+      const cpu = measureCpu(server.child.pid);
+      const result = await runLoad({ ...load, durationSeconds: DURATION });
+      const used = cpu();
+      return { ...result, cpu: perRequest(used, result.ok), stored: rows ? (await rows()) - before : undefined };
     };
 
     const bare = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench/servers/bare.ts')], {
       port: await freePort(),
     });
-    const bareResult = await run('bare Fastify (parse + return)', `${bare.url}/ingest`, baselineSingle(fleet));
+    const bareResult = await run('bare Fastify (parse + return)', bare, '/ingest', baselineSingle(fleet));
     await bare.stop();
 
     const pgServer = await startProcess(
@@ -172,20 +184,34 @@ async function main() {
         env: { DATABASE_URL: url },
       },
     );
-    const pgResult = await run('Fastify + pg, 1 INSERT/request', `${pgServer.url}/ingest`, baselineSingle(fleet));
+    const pgResult = await run('Fastify + pg, 1 INSERT/request', pgServer, '/ingest', baselineSingle(fleet), {
+      rows: () => count(url, 'bench_metrics'),
+    });
     await pgServer.stop();
-    const pgRows = await count(url, 'bench_metrics');
+
+    const groupServer = await startProcess(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench/servers/pg-group-commit.ts')],
+      { port: await freePort(), env: { DATABASE_URL: url } },
+    );
+    const groupResult = await run(
+      'hand-written group commit (reference)',
+      groupServer,
+      '/ingest',
+      baselineSingle(fleet),
+      { rows: () => count(url, 'bench_group') },
+    );
+    await groupServer.stop();
 
     const hub = await agentHubProcess({ DATABASE_URL: url });
-    const hubResult = await run('AgentHub POST /api/v1/metrics', `${hub.url}/api/v1/metrics`, agentHubSingle(fleet));
-    const hubRows = await count(url, 'metrics_data');
-    const batchResult = await run(
-      `AgentHub, ${BATCH} samples/request`,
-      `${hub.url}/api/v1/metrics`,
-      agentHubBatch(fleet),
-    );
+    const hubRows = () => count(url, 'metrics_data');
+    const hubResult = await run('AgentHub POST /api/v1/metrics', hub, '/api/v1/metrics', agentHubSingle(fleet), {
+      rows: hubRows,
+    });
+    const batchResult = await run(`AgentHub, ${BATCH} samples/request`, hub, '/api/v1/metrics', agentHubBatch(fleet), {
+      rows: hubRows,
+    });
     await hub.stop();
-    const batchRows = (await count(url, 'metrics_data')) - hubRows;
     console.log('running bare multi-row insert loop...');
     const bareBatchRowsPerSecond = await bareBatchLoop(url, fleet);
 
@@ -194,60 +220,53 @@ async function main() {
     await runMigrations(pglite);
     const liteFleet = await createFleet(pglite, config, AGENTS);
     await pglite.close();
+    // The server holds the data directory, so its rows are counted after it stops: no warm-up here.
     const lite = await agentHubProcess({ DATA_DIR: pgliteDir });
-    const liteResult = await run('AgentHub on PGlite', `${lite.url}/api/v1/metrics`, agentHubSingle(liteFleet));
+    const liteResult = await run('AgentHub on PGlite', lite, '/api/v1/metrics', agentHubSingle(liteFleet), {
+      warmup: 0,
+    });
     await lite.stop();
     const liteDb = await openDatabase({ dataDir: join(pgliteDir, 'pglite') });
-    const liteRows = Number(
+    liteResult.stored = Number(
       (await liteDb.pglite!.query<{ n: string }>('select count(*) as n from metrics_data')).rows[0]?.n ?? 0,
     );
     await liteDb.close();
 
     // Requests still in flight when autocannon stops may commit without their 2xx being counted:
     // durability holds when every acknowledged row is stored and nothing unsent appears.
-    const rowsCheck = (ok: number, rows: number, sent: number) =>
-      rows >= ok && rows <= sent
-        ? `${fmt(rows)} ✓ (2xx ${fmt(ok)} ≤ rows ≤ sent ${fmt(sent)})`
-        : `${fmt(rows)} ✗ (2xx ${fmt(ok)}, sent ${fmt(sent)})`;
+    const rowsCheck = ({ ok, sent, stored: rows = 0 }: Measured, samples = 1) =>
+      rows >= ok * samples && rows <= sent * samples
+        ? `${fmt(rows)} ✓ (2xx ${fmt(ok * samples)} ≤ rows ≤ sent ${fmt(sent * samples)})`
+        : `${fmt(rows)} ✗ (2xx ${fmt(ok * samples)}, sent ${fmt(sent * samples)})`;
+    const row = (m: Measured, rows: string) => [m.label, fmt(m.requestsPerSecond), m.p50, m.p99, m.non2xx, rows, m.cpu];
     const md = [
       `## Metrics ingestion (\`npm run bench:ingest\`)`,
       '',
-      `Run ${new Date().toISOString()} on ${machineLine()}; Postgres ${process.env['BENCH_PG_VERSION'] ?? 'local'}; ${CONNECTIONS} connections, ${DURATION} s per run, ${AGENTS} agents, ~0.6 KB snapshots. Load generator and server run in separate processes on the same 2 cores.`,
+      `Run ${new Date().toISOString()} on ${machineLine()}; Postgres ${process.env['BENCH_PG_VERSION'] ?? 'local'}; ${CONNECTIONS} connections, ${WARMUP} s of warm-up then ${DURATION} s measured per run (PGlite: no warm-up), ${AGENTS} agents, ~0.6 KB snapshots. Load generator and server run in separate processes on the same 2 cores.`,
       '',
       table(
-        ['run', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'rows stored (durability check)'],
         [
-          [bareResult.label, fmt(bareResult.requestsPerSecond), bareResult.p50, bareResult.p99, bareResult.non2xx, '—'],
-          [
-            pgResult.label,
-            fmt(pgResult.requestsPerSecond),
-            pgResult.p50,
-            pgResult.p99,
-            pgResult.non2xx,
-            rowsCheck(pgResult.ok, pgRows, pgResult.sent),
-          ],
-          [
-            hubResult.label,
-            fmt(hubResult.requestsPerSecond),
-            hubResult.p50,
-            hubResult.p99,
-            hubResult.non2xx,
-            rowsCheck(hubResult.ok, hubRows, hubResult.sent),
-          ],
-          [
-            liteResult.label,
-            fmt(liteResult.requestsPerSecond),
-            liteResult.p50,
-            liteResult.p99,
-            liteResult.non2xx,
-            rowsCheck(liteResult.ok, liteRows, liteResult.sent),
-          ],
+          'run',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'non-2xx',
+          'rows stored (durability check)',
+          'CPU µs/request: server · Postgres · load generator',
+        ],
+        [
+          row(bareResult, '—'),
+          row(pgResult, rowsCheck(pgResult)),
+          row(groupResult, rowsCheck(groupResult)),
+          row(hubResult, rowsCheck(hubResult)),
+          row(liteResult, rowsCheck(liteResult)),
         ],
       ),
       '',
       `- AgentHub vs one-INSERT-per-request baseline: **${fmt(hubResult.requestsPerSecond / pgResult.requestsPerSecond, 2)}×** (target ≥ 2.5×)`,
       `- AgentHub vs bare Fastify ceiling: **${fmt((100 * hubResult.requestsPerSecond) / bareResult.requestsPerSecond, 0)}%** (target ≥ 60%); p99 ${hubResult.p99} ms (target < 25 ms)`,
-      `- Batched ingest: ${fmt(batchResult.requestsPerSecond * BATCH)} samples/s (${fmt(batchResult.requestsPerSecond, 1)} req/s × ${BATCH}, p99 ${batchResult.p99} ms, rows ${rowsCheck(batchResult.ok * BATCH, batchRows, batchResult.sent * BATCH)}) vs bare multi-row insert loop ${fmt(bareBatchRowsPerSecond)} rows/s: **${fmt((100 * batchResult.requestsPerSecond * BATCH) / bareBatchRowsPerSecond, 0)}%** (target ≥ 75%)`,
+      `- Reference, the issue's hand-written group commit with no auth or validation: ${fmt(groupResult.requestsPerSecond / pgResult.requestsPerSecond, 2)}× the baseline, ${fmt((100 * groupResult.requestsPerSecond) / bareResult.requestsPerSecond, 0)}% of bare Fastify; AgentHub reaches ${fmt((100 * hubResult.requestsPerSecond) / groupResult.requestsPerSecond, 0)}% of it`,
+      `- Batched ingest: ${fmt(batchResult.requestsPerSecond * BATCH)} samples/s (${fmt(batchResult.requestsPerSecond, 1)} req/s × ${BATCH}, p99 ${batchResult.p99} ms, rows ${rowsCheck(batchResult, BATCH)}) vs bare multi-row insert loop ${fmt(bareBatchRowsPerSecond)} rows/s: **${fmt((100 * batchResult.requestsPerSecond * BATCH) / bareBatchRowsPerSecond, 0)}%** (target ≥ 75%)`,
     ].join('\n');
     console.log(`\n${md}\n`);
     writeSection('ingest', md);

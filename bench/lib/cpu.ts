@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time spent by the processes of one run, read from /proc (Linux): the server under test, every
+ * Postgres process (backends, WAL writer, checkpointer) and the load generator (this process).
+ * Divided by the requests answered, it says where each request's time goes on the shared cores.
+ */
+export interface CpuSplit {
+  server: number;
+  postgres: number;
+  loadGenerator: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function processMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0; // gone, or not Linux
+  }
+}
+
+function postgresMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) total += processMs(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+/** Starts counting; the returned function gives the CPU milliseconds each part spent since. */
+export function measureCpu(serverPid: number | undefined): () => CpuSplit {
+  const server = serverPid === undefined ? 0 : processMs(serverPid);
+  const postgres = postgresMs();
+  const own = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(own);
+    return {
+      server: serverPid === undefined ? 0 : processMs(serverPid) - server,
+      postgres: postgresMs() - postgres,
+      loadGenerator: (used.user + used.system) / 1000,
+    };
+  };
+}
+
+/** "server · Postgres · load generator" in µs of CPU per answered request. */
+export function perRequest(split: CpuSplit, requests: number): string {
+  const us = (ms: number) => (requests > 0 ? Math.round((ms * 1000) / requests) : 0);
+  return `${us(split.server)} · ${us(split.postgres)} · ${us(split.loadGenerator)}`;
+}
