@@ -187,8 +187,10 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
   }
 
   const { events } = ctx;
+  // Local only: with Redis, the event fan-out replays every instance's messages on every other, so each
+  // instance delivers to its own sockets (a broadcast through the adapter as well would deliver twice).
   const onMessage = ({ message }: { message: Parameters<typeof presentMessage>[0] }) =>
-    nsp.to(roomChannel(message.roomId)).emit('message:new', presentMessage(message));
+    nsp.local.to(roomChannel(message.roomId)).emit('message:new', presentMessage(message));
   // Deactivation revokes the agent's credentials first, so both paths must say why before closing.
   // Local only: with Redis, the event fan-out runs this on every instance, and a second broadcast
   // through the adapter could reach a socket between its instance's own error and disconnect.

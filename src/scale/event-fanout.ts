@@ -2,20 +2,37 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppEventBus, AppEvents } from '../lib/events.js';
 import type { RedisLink } from './redis.js';
 
-/** Events every instance must see: revocations (drop sockets, forget cached checks) and membership changes. */
+/**
+ * Events every instance must see: revocations (drop sockets, forget cached checks), membership changes,
+ * new messages (sockets, people's room pages and MCP waits on every instance) and the changes live
+ * dashboards show.
+ */
 const FANNED_OUT = [
   'agent.revoked',
   'credential.revoked',
   'room.member_added',
   'room.member_removed',
   'room.archived',
+  'message.created',
+  'agent.linked',
+  'agent.seen',
 ] as const satisfies readonly (keyof AppEvents)[];
 type FannedEvent = (typeof FANNED_OUT)[number];
 
+/** A metrics flush announces its agents many times a second: their ids are merged and sent this often. */
+const SEEN_EVERY_MS = 1000;
+
+/** What JSON loses on the way: a message's timestamp arrives as a string. */
+function revive(name: FannedEvent, payload: object): object {
+  if (name !== 'message.created') return payload;
+  const { message } = payload as AppEvents['message.created'][0];
+  return { message: { ...message, createdAt: new Date(message.createdAt) } };
+}
+
 /**
  * Relays local events to the other instances over Redis pub/sub and replays
- * theirs on the local bus. Messages are not relayed here: socket.io's Redis
- * adapter already carries room broadcasts.
+ * theirs on the local bus, so every instance hears every event once and acts
+ * on its own sockets and streams only.
  */
 export async function startEventFanout(
   events: AppEventBus,
@@ -24,13 +41,25 @@ export async function startEventFanout(
 ): Promise<() => void> {
   const channel = `${redis.prefix}:events`;
   const fromElsewhere = new WeakSet<object>();
+  const publish = (name: FannedEvent, payload: object) => {
+    // On the fail-fast connection: while Redis is down the event is lost, and that is worth a warning.
+    redis.commands
+      .publish(channel, JSON.stringify({ origin: redis.instanceId, name, payload }))
+      .catch((err: unknown) => log.warn({ err, event: name }, 'event fan-out failed'));
+  };
+  const seen = new Set<string>();
+  let seenTimer: NodeJS.Timeout | undefined;
+  const publishSeen = () => {
+    seenTimer = undefined;
+    publish('agent.seen', { agentIds: [...seen] });
+    seen.clear();
+  };
   const listeners = FANNED_OUT.map((name) => {
     const listener = (payload: object) => {
       if (fromElsewhere.has(payload)) return;
-      // On the fail-fast connection: while Redis is down the event is lost, and that is worth a warning.
-      redis.commands
-        .publish(channel, JSON.stringify({ origin: redis.instanceId, name, payload }))
-        .catch((err: unknown) => log.warn({ err, event: name }, 'event fan-out failed'));
+      if (name !== 'agent.seen') return publish(name, payload);
+      for (const id of (payload as AppEvents['agent.seen'][0]).agentIds) seen.add(id);
+      seenTimer ??= setTimeout(publishSeen, SEEN_EVERY_MS).unref();
     };
     events.on(name, listener);
     return [name, listener] as const;
@@ -41,8 +70,9 @@ export async function startEventFanout(
     try {
       const { origin, name, payload } = JSON.parse(raw) as { origin: string; name: FannedEvent; payload: object };
       if (origin === redis.instanceId || !(FANNED_OUT as readonly string[]).includes(name)) return;
-      fromElsewhere.add(payload);
-      (events.emit as (event: string, payload: object) => boolean)(name, payload);
+      const replayed = revive(name, payload);
+      fromElsewhere.add(replayed);
+      (events.emit as (event: string, payload: object) => boolean)(name, replayed);
     } catch (err) {
       log.warn({ err }, 'ignored a malformed fan-out event');
     }
@@ -66,6 +96,7 @@ export async function startEventFanout(
   if (redis.sub.status !== 'ready') log.warn('event fan-out subscription pending until redis returns');
 
   return () => {
+    if (seenTimer) clearTimeout(seenTimer);
     for (const [name, listener] of listeners) events.off(name, listener);
     redis.sub.off('message', onMessage);
   };

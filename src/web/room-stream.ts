@@ -59,16 +59,34 @@ export const roomStreamRoutes: RouteModule = (app, ctx) => {
       let lastSeq = Number.isInteger(lastEventId) ? lastEventId : (request.query.after_seq ?? room.lastSeq);
 
       const stream = start(reply);
-      const send = (update: RoomUpdate) => {
-        if ('archived' in update) return stream.send('archived', '{}');
-        const { message } = update;
+      const send = (message: MessageRow) => {
         if (message.seq <= lastSeq) return;
         lastSeq = message.seq;
         stream.send('message', JSON.stringify(presentMessage(message)), message.seq);
       };
-      // Subscribe first and hold live updates while the missed messages are read, so none falls in between.
-      let held: RoomUpdate[] | undefined = [];
-      const deliver = (update: RoomUpdate) => (held ? held.push(update) : send(update));
+      // Live updates wait while missed messages are read from the database, so none falls in between:
+      // at the start (what a reconnect missed) and whenever one arrives ahead of the next seq (messages
+      // from other instances can arrive out of order, or one may have been lost while Redis was away).
+      let held: MessageRow[] | undefined = [];
+      const catchUp = async () => {
+        const missed = await rooms.history(room.id, actor, { afterSeq: lastSeq, limit: REPLAY_LIMIT });
+        for (const message of missed.messages) send(message);
+        const waiting = (held ?? []).sort((x, y) => x.seq - y.seq);
+        held = undefined;
+        for (const message of waiting) send(message);
+      };
+      const deliver = (update: RoomUpdate) => {
+        if ('archived' in update) return stream.send('archived', '{}');
+        const { message } = update;
+        if (held) return held.push(message);
+        if (message.seq <= lastSeq + 1) return send(message);
+        held = [message];
+        void catchUp().catch(failed);
+      };
+      const failed = (error: unknown) => {
+        request.log.warn({ err: error }, 'room stream catch-up failed');
+        stream.end();
+      };
       const listeners = byRoom.get(room.id) ?? new Set();
       byRoom.set(room.id, listeners.add(deliver));
       stream.onClose(() => {
@@ -76,15 +94,7 @@ export const roomStreamRoutes: RouteModule = (app, ctx) => {
         if (listeners.size === 0) byRoom.delete(room.id);
       });
 
-      try {
-        const missed = await rooms.history(room.id, actor, { afterSeq: lastSeq, limit: REPLAY_LIMIT });
-        for (const message of missed.messages) send({ message });
-        for (const update of held) send(update);
-        held = undefined;
-      } catch (error) {
-        request.log.warn({ err: error }, 'room stream replay failed');
-        stream.end();
-      }
+      await catchUp().catch(failed);
       if (request.query.once) stream.end();
     },
   );

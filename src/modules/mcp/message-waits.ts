@@ -2,7 +2,7 @@ import { AppError } from '../../lib/errors.js';
 import type { AppEventBus } from '../../lib/events.js';
 import type { McpMetrics } from './mcp.metrics.js';
 
-/** How often a waiter re-reads the database anyway: another instance's messages raise no local event. */
+/** How often a waiter re-reads the database anyway: another instance's messages are missed while Redis is away. */
 const RECHECK_MS = 5000;
 
 export interface WaitOptions {
