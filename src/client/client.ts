@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { AgentHubError } from './errors.js';
 import { pollDeviceFlow, startDeviceFlow, type DeviceAuthorization, type StartOptions } from './device-flow.js';
-import { DEFAULT_RETRY, request, type FetchLike, type RequestOptions, type RetryPolicy } from './http.js';
+import {
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUT_MS,
+  request,
+  withTimeout,
+  type FetchLike,
+  type RequestOptions,
+  type RetryPolicy,
+} from './http.js';
 import { RealtimeClient, type RealtimeOptions } from './realtime.js';
 import { TokenManager, type CredentialSource, type TokenSet } from './tokens.js';
 import type { Message, Room, Sample } from './types.js';
@@ -18,6 +26,8 @@ export interface AgentHubClientOptions {
   /** The tokens as another process sharing the credentials saved them (see TokenManagerOptions). */
   shared?: () => TokenSet | undefined;
   retry?: RetryPolicy;
+  /** How long one HTTP attempt may take before it fails as `timeout` (retried); default 30 s, 0 for no limit. */
+  timeoutMs?: number;
   fetch?: FetchLike;
 }
 
@@ -35,7 +45,8 @@ export class AgentHubClient {
 
   constructor(private readonly options: AgentHubClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetchImpl = timeoutMs > 0 ? withTimeout(options.fetch ?? fetch, timeoutMs) : (options.fetch ?? fetch);
     if (options.credentials) this.useCredentials(options.credentials, options.tokens);
   }
 

@@ -23,6 +23,21 @@ export interface RequestOptions {
 
 export type FetchLike = typeof fetch;
 
+/** How long one attempt may take, answer and body included, unless the client says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * `fetchImpl` with every call bounded by `timeoutMs`; the caller's own signal still aborts it. A server that
+ * accepts the connection and never answers (or stalls mid-body) then fails the attempt as `timeout`, which is
+ * retried like a network error, instead of holding the agent for undici's five-minute default.
+ */
+export function withTimeout(fetchImpl: FetchLike, timeoutMs: number): FetchLike {
+  return (input, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetchImpl(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
+}
+
 /**
  * Resolves after `ms`, or rejects as soon as `signal` aborts (at once if it
  * already has). Leaves no listener behind: a long-lived signal, such as an
@@ -100,7 +115,10 @@ export async function request<T>(
       retryAfter = Number.isFinite(header) && header > 0 ? header : undefined;
     } catch (cause) {
       if (options.signal?.aborted) throw cause;
-      error = new AgentHubError(0, 'network_error', networkMessage(cause));
+      error =
+        cause instanceof Error && cause.name === 'TimeoutError'
+          ? new AgentHubError(0, 'timeout', 'AgentHub did not answer in time.')
+          : new AgentHubError(0, 'network_error', networkMessage(cause));
     }
     if (!error.retryable || attempt + 1 >= policy.attempts) throw error;
     await sleep(backoffDelay(attempt, policy, retryAfter), options.signal);
