@@ -14,6 +14,7 @@ import { startEventFanout } from './scale/event-fanout.js';
 import { createJobLock } from './scale/job-lock.js';
 import { attachSocketServer } from './realtime/socket-server.js';
 import { maintainMetricsPartitions } from './modules/metrics/metrics-maintenance.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -82,6 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     http: slowClientLimits(config),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

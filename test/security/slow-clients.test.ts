@@ -49,6 +49,15 @@ async function slowloris(port: number, everyMs = 100): Promise<RawConnection> {
   return connection;
 }
 
+/** The JSON body of a raw response: the envelope every error carries (API.md). */
+function envelopeOf(response: string): { error: string; message: string; request_id: string } {
+  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as {
+    error: string;
+    message: string;
+    request_id: string;
+  };
+}
+
 function request(head: string, headerLines: string[] = []): string {
   return [head, 'Host: localhost', 'Connection: close', ...headerLines, '', ''].join('\r\n');
 }
@@ -96,6 +105,9 @@ describe('slow clients and header floods against a listening server', { timeout:
       const connection = await slowloris(port);
       const lifetime = await closedByServer(connection);
       expect(connection.status()).toBe(408);
+      const envelope = envelopeOf(connection.received());
+      expect(envelope).toMatchObject({ error: 'request_timeout', request_id: expect.any(String) });
+      expect(connection.received()).toContain(`x-request-id: ${envelope.request_id}\r\n`);
       expect(lifetime).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - CLOCK_SLACK_MS);
       await expectStillServing();
     });
@@ -152,6 +164,7 @@ describe('slow clients and header floods against a listening server', { timeout:
     connection.trickle(slowBody, Math.ceil((2 * REQUEST_TIMEOUT_MS) / slowBody.length));
     const lifetime = await closedByServer(connection);
     expect(connection.status()).toBe(408);
+    expect(envelopeOf(connection.received())).toMatchObject({ error: 'request_timeout' });
     // The headers were complete, so the longer request timeout applied, not the headers timeout.
     expect(lifetime).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - CLOCK_SLACK_MS);
 
@@ -186,8 +199,21 @@ describe('slow clients and header floods against a listening server', { timeout:
     it('answers 431 and closes the connection for a header beyond 16 KiB, while one of 12 KiB is served', async () => {
       const huge = await rawRequest(port, request('GET /healthz HTTP/1.1', [`X-Huge: ${'h'.repeat(20 * 1024)}`]));
       expect(huge.status).toBe(431);
+      expect(envelopeOf(huge.response)).toMatchObject({ error: 'headers_too_large', request_id: expect.any(String) });
       const large = await rawRequest(port, request('GET /healthz HTTP/1.1', [`X-Large: ${'l'.repeat(12 * 1024)}`]));
       expect(large.status).toBe(200);
+      await expectStillServing();
+    });
+
+    it('answers a request that is not HTTP with 400 invalid_request in the JSON envelope, and closes', async () => {
+      const garbage = await rawRequest(port, 'HELLO THERE\r\n\r\n');
+      expect(garbage.status).toBe(400);
+      expect(envelopeOf(garbage.response)).toMatchObject({
+        error: 'invalid_request',
+        message: 'The request is not valid HTTP.',
+        request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
+      expect(garbage.response).not.toContain('Bad Request","message":"Client Error');
       await expectStillServing();
     });
 
