@@ -42,9 +42,10 @@ export async function closeApp(app: AppInstance): Promise<void> {
 /** Opens the database, migrates, builds the app and listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openConfiguredDatabase(config);
+  let built: App | undefined;
   try {
     if (config.MIGRATE_ON_START) await runMigrations(database);
-    const built = await buildApp({ config, database });
+    built = await buildApp({ config, database });
     for (const note of config.notes) built.app.log.warn(note);
     // Before listening: a sample ingested while a partition is being attached fails (see insertBatch).
     await maintainMetricsPartitions(built.ctx);
@@ -54,17 +55,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
     await announceFirstRun(built);
     let closing: Promise<void> | undefined;
+    const { app } = built;
     return {
       ...built,
       database,
       url,
       close: () =>
         (closing ??= (async () => {
-          await closeApp(built.app);
+          await closeApp(app);
           await database.close();
         })()),
     };
   } catch (error) {
+    // A failure after the app was built (partition maintenance, a port in use) stops its jobs, Redis
+    // connections and sockets too, so an embedding process is left with nothing running.
+    if (built) await closeApp(built.app).catch(() => undefined);
     await database.close();
     throw error;
   }

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { freePort, spawnCli } from '../harness/cli.js';
 import { preloadEmbeddedDatabase } from '../harness/data-dir.js';
 import { queryRows } from '../harness/sql.js';
 import { makeTempDir } from '../harness/temp-dir.js';
+import { until } from '../harness/sockets.js';
 
 /** True when a TCP connection to the port is accepted. */
 function canConnect(port: number): Promise<boolean> {
@@ -57,6 +58,34 @@ describe('startServer', { timeout: 120_000 }, () => {
     expect(await canConnect(port)).toBe(false);
     await server.close(); // idempotent
   });
+
+  // With REDIS_URL the app opens three Redis connections while it is built, before it listens.
+  it.runIf(process.env['REDIS_URL'])(
+    'leaves nothing open when it cannot listen (the port is taken): no Redis connection, the data directory free',
+    async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const address = taken.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const sockets = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+      const before = sockets();
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATA_DIR: dir.path,
+        REDIS_URL: process.env['REDIS_URL'],
+      });
+      await expect(startServer(config)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      // Its Redis connections were quit (each closes once Redis acknowledges).
+      await until('the Redis connections closed', () => sockets() === before, 5_000);
+      // The data directory is free again: another start on it succeeds.
+      const retry = await startServer({ ...config, PORT: 0 });
+      await retry.close();
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    },
+  );
 });
 
 describe('closeApp (the graceful close of startServer)', () => {
