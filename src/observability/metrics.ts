@@ -71,6 +71,12 @@ export function createMetrics() {
       labelNames: ['kind', 'result'] as const,
       registers,
     }),
+    apiTokenChecks: new Counter({
+      name: 'agenthub_api_token_checks_total',
+      help: 'Accepted agt_ API tokens by how they were checked: verified (argon2id) or remembered (verified recently).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     samplesIngested: new Counter({
       name: 'agenthub_metrics_samples_ingested_total',
       help: 'Metric snapshots committed to the database.',

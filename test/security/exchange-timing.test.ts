@@ -19,6 +19,8 @@ vi.mock('../../src/lib/crypto.js', async (importOriginal) => {
  * verification whatever the state of its token, because the secret is verified
  * before the row's revocation, expiry and agent status are looked at. So timing
  * tells a caller whether a prefix exists, never whether its token is usable.
+ * Only the exact token, once verified and while still usable, is remembered
+ * (its holder already knows it is valid: it gets 200).
  *
  * Speed is measured in benchmarks, not here. This is a behaviour test of
  * relative costs: which requests pay an argon2 verification and which do not.
@@ -172,10 +174,14 @@ describe('API-token exchange: what timing and answers reveal', { timeout: 120_00
 
   it('makes every known prefix pay one argon2 verification, and an unknown or malformed token clearly less', async () => {
     const pools = Math.ceil((SAMPLES + 1) / FAILURES_PER_TOKEN);
-    const [correct] = await activeTokens(1);
-    if (!correct) throw new Error('no token issued');
+    // A token is remembered once verified (then a call costs no hash): each sample's correct token is a fresh one.
+    const correct = await activeTokens(SAMPLES + 1);
     const next: Record<Kind, () => string> = {
-      correct: () => correct.token,
+      correct: () => {
+        const token = correct.pop();
+        if (!token) throw new Error('the correct tokens are used up');
+        return token.token;
+      },
       'active, wrong secret': wrongSecrets(await activeTokens(pools)),
       'revoked, wrong secret': wrongSecrets(await revokedTokens(pools)),
       'expired, wrong secret': wrongSecrets(await expiredTokens(pools)),
@@ -229,5 +235,21 @@ describe('API-token exchange: what timing and answers reveal', { timeout: 120_00
     }
     // The fast path hashes nothing: an unknown or malformed token costs well under one verification.
     for (const kind of FAST) expect(of(kind), kind).toBeLessThan(unit / 2);
+  });
+
+  it('spares a correct token used again its verification, and a revoked one that was remembered pays it again', async () => {
+    const [token] = await activeTokens(1);
+    if (!token) throw new Error('no token issued');
+    const verifications = async (raw: string, status: number) => {
+      const before = vi.mocked(verifySecret).mock.calls.length;
+      expect((await exchange(raw)).statusCode).toBe(status);
+      return vi.mocked(verifySecret).mock.calls.length - before;
+    };
+    expect(await verifications(token.token, 200)).toBe(1);
+    expect(await verifications(token.token, 200)).toBe(0);
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.prefix}`, headers: admin.headers });
+    expect(res.statusCode).toBe(204);
+    // Revoked: forgotten, so it costs what every dead token costs.
+    expect(await verifications(token.token, 401)).toBe(1);
   });
 });

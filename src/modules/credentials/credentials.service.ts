@@ -1,6 +1,7 @@
 import type { AgentRow, CredentialRow } from '../../db/schema/index.js';
 import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
-import { hashSecret, verifySecret } from '../../lib/crypto.js';
+import { setBounded } from '../../lib/bounded-map.js';
+import { hashSecret, sha256, verifySecret } from '../../lib/crypto.js';
 import type { AppEventBus } from '../../lib/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AccessTokens, AccessTokenFailure } from '../auth/access-tokens.js';
@@ -14,6 +15,17 @@ import { invalidToken, tokenNotFound } from './credentials.errors.js';
 
 /** A revocation reaches every instance within this time (cached validity checks expire). */
 export const REVOCATION_CACHE_MS = 1000;
+
+/**
+ * An API token whose secret argon2id has accepted is remembered this long (by its SHA-256, never in
+ * plaintext), so a client that sends it on every call — an MCP client configured with a static header —
+ * pays the hash once per five minutes, not per request. Revocation, expiry and deactivation are still
+ * checked on every use.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 5 * 60 * 1000;
+const VERIFIED_TOKENS_MAX = 10_000;
+/** last_used_at is written at most this often per remembered token. */
+const TOUCH_EVERY_MS = 60 * 1000;
 
 interface Deps {
   repository: CredentialsRepository;
@@ -42,6 +54,10 @@ export function createCredentialsService({ repository, accessTokens, audit, even
   const failuresByPrefix = createAttemptLimiter({ max: 10, windowMs: 15 * 60 * 1000 });
   const failuresByIp = createAttemptLimiter({ max: 30, windowMs: 15 * 60 * 1000 });
   const activeCache = new Map<string, { active: boolean; at: number }>();
+  const verifiedTokens = new Map<
+    string,
+    { credential: CredentialRow; agent: AgentRow; verifiedAt: number; touchedAt: number }
+  >();
 
   events.on('credential.revoked', ({ credentialId }) => activeCache.delete(credentialId));
   events.on('agent.revoked', () => activeCache.clear());
@@ -79,10 +95,32 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     };
   }
 
+  /** A token verified within VERIFIED_TOKEN_TTL_MS and still usable, without hashing it again. */
+  async function rememberedApiToken(key: string) {
+    const remembered = verifiedTokens.get(key);
+    if (!remembered) return undefined;
+    const now = Date.now();
+    const { credential } = remembered;
+    const expired = credential.expiresAt !== null && credential.expiresAt.getTime() <= now;
+    if (now - remembered.verifiedAt >= VERIFIED_TOKEN_TTL_MS || expired || !(await isActive(credential.id))) {
+      verifiedTokens.delete(key);
+      return undefined;
+    }
+    if (now - remembered.touchedAt >= TOUCH_EVERY_MS) {
+      remembered.touchedAt = now;
+      await repository.touch(credential.id, new Date(now));
+    }
+    metrics.apiTokenChecks.inc({ result: 'remembered' });
+    return remembered;
+  }
+
   /** Checks an `agt_` API token (argon2id). Unknown prefixes answer at once without hashing. */
   async function authenticateApiToken(token: string, ip: string) {
     const parsed = parseApiToken(token);
     if (!parsed) throw invalidToken();
+    const key = sha256(token);
+    const remembered = await rememberedApiToken(key);
+    if (remembered) return { credential: remembered.credential, agent: remembered.agent };
     if (failuresByPrefix.blocked(parsed.prefix)) throw tooManyAttempts(failuresByPrefix.retryAfter(parsed.prefix));
     if (failuresByIp.blocked(ip)) throw tooManyAttempts(failuresByIp.retryAfter(ip));
     const found = await repository.findByPrefix(parsed.prefix);
@@ -115,7 +153,10 @@ export function createCredentialsService({ repository, accessTokens, audit, even
       });
       throw invalidToken();
     }
-    await repository.touch(credential.id, new Date());
+    metrics.apiTokenChecks.inc({ result: 'verified' });
+    const now = Date.now();
+    await repository.touch(credential.id, new Date(now));
+    setBounded(verifiedTokens, key, { credential, agent, verifiedAt: now, touchedAt: now }, VERIFIED_TOKENS_MAX);
     return { credential, agent };
   }
 
