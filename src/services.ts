@@ -38,11 +38,15 @@ interface Deps {
 export function createServices({ config, db, embedded, log, events, metrics }: Deps) {
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
   const sessionsRepository = createSessionsRepository({ db });
+  const agentsRepository = createAgentsRepository({ db });
   const users = createUsersService({
     repository: createUsersRepository({ db }),
     audit,
-    revokeSessions: async (userId) => {
+    onDisabled: async (userId) => {
       await sessionsRepository.revokeUserSessions(userId, new Date());
+      // Their agents are suspended (credentials refused while the owner is disabled): live sockets go now.
+      for (const agentId of await agentsRepository.activeIdsOwnedBy(userId))
+        events.emit('agent.revoked', { agentId, reason: 'owner_disabled' });
     },
   });
   const sessions = createSessionsService({ config, repository: sessionsRepository, users, audit });
@@ -59,7 +63,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
   });
   const agents = createAgentsService({
     config,
-    repository: createAgentsRepository({ db }),
+    repository: agentsRepository,
     credentials,
     users,
     teams: teamsRepository,

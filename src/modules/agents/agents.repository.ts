@@ -32,6 +32,14 @@ export function createAgentsRepository({ db }: { db: Db }) {
       return db.select().from(agents).where(where).orderBy(desc(agents.createdAt));
     },
 
+    activeIdsOwnedBy: async (ownerId: string) =>
+      (
+        await db
+          .select({ id: agents.id })
+          .from(agents)
+          .where(and(eq(agents.ownerId, ownerId), eq(agents.status, 'approved')))
+      ).map((row) => row.id),
+
     countActive: async (ownerId: string) =>
       (
         await db

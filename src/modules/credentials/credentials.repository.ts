@@ -1,6 +1,9 @@
-import { and, desc, eq, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { agents, credentials, type CredentialRow } from '../../db/schema/index.js';
+import { agents, credentials, users, type CredentialRow } from '../../db/schema/index.js';
+
+/** A disabled person's agents are suspended: their credentials stop working until the person is enabled. */
+const ownerDisabled = sql<boolean>`${users.disabledAt} is not null`;
 
 export type NewCredential = typeof credentials.$inferInsert;
 
@@ -17,13 +20,14 @@ export function createCredentialsRepository({ db }: { db: Db }) {
     findByPrefix: async (prefix: string) =>
       (
         await db
-          .select({ credential: credentials, agent: agents })
+          .select({ credential: credentials, agent: agents, ownerDisabled })
           .from(credentials)
           .innerJoin(agents, eq(agents.id, credentials.agentId))
+          .innerJoin(users, eq(users.id, agents.ownerId))
           .where(eq(credentials.prefix, prefix))
       )[0],
 
-    /** What an access token's validity depends on: its credential and its agent. */
+    /** What an access token's validity depends on: its credential, its agent and the agent's owner. */
     findStatus: async (credentialId: string) =>
       (
         await db
@@ -32,9 +36,11 @@ export function createCredentialsRepository({ db }: { db: Db }) {
             revokedAt: credentials.revokedAt,
             revokedReason: credentials.revokedReason,
             agentStatus: agents.status,
+            ownerDisabled,
           })
           .from(credentials)
           .innerJoin(agents, eq(agents.id, credentials.agentId))
+          .innerJoin(users, eq(users.id, agents.ownerId))
           .where(eq(credentials.id, credentialId))
       )[0],
 

@@ -70,6 +70,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     const active =
       !!status &&
       status.agentStatus === 'approved' &&
+      !status.ownerDisabled &&
       (status.revokedAt === null || status.revokedReason === 'rotated');
     if (activeCache.size > 50_000) activeCache.clear();
     activeCache.set(credentialId, { active, at: Date.now() });
@@ -132,7 +133,8 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     const usable =
       credential.revokedAt === null &&
       (credential.expiresAt === null || credential.expiresAt > new Date()) &&
-      agent.status === 'approved';
+      agent.status === 'approved' &&
+      !found.ownerDisabled;
     // Verified before `usable` is looked at: a dead token must cost what a live one does (ADR 0006).
     if (!(await verifySecret(credential.secretHash, parsed.secret)) || !usable) {
       failuresByPrefix.hit(parsed.prefix);

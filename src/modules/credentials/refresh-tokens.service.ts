@@ -104,7 +104,7 @@ export function createRefreshTokensService({ config, repository, accessTokens, a
       )
         return fail('The refresh token is invalid.');
       const { credential, agent } = found;
-      if (agent.status !== 'approved') return fail('The agent is no longer active.');
+      if (agent.status !== 'approved' || found.ownerDisabled) return fail('The agent is no longer active.');
       if (credential.fingerprint && credential.fingerprint !== fingerprint) {
         await audit.record({
           type: 'token.fingerprint_mismatch',

@@ -23,11 +23,11 @@ export interface UpdateUserInput {
 interface Deps {
   repository: UsersRepository;
   audit: AuditService;
-  /** Called when a user is disabled: their sessions end at once. */
-  revokeSessions: (userId: string) => Promise<void>;
+  /** Called when a user is disabled: their sessions end at once and their agents' connections drop. */
+  onDisabled: (userId: string) => Promise<void>;
 }
 
-export function createUsersService({ repository, audit, revokeSessions }: Deps) {
+export function createUsersService({ repository, audit, onDisabled }: Deps) {
   async function create(
     input: CreateUserInput,
     context: { actor?: Actor; ip?: string } = {},
@@ -70,7 +70,7 @@ export function createUsersService({ repository, audit, revokeSessions }: Deps) 
         : {}),
     };
     const user = (await repository.update(id, patch)) ?? existing;
-    if (input.disabled) await revokeSessions(id);
+    if (input.disabled) await onDisabled(id);
     await audit.record({
       type: 'user.updated',
       actor: context.actor,
