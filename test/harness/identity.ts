@@ -256,6 +256,11 @@ export async function issueToken(
   return { token: body.token, prefix: body.prefix, credentialId: body.id };
 }
 
+/** The status POST /api/v1/sessions answers the API token with (200 while it works, 401 once refused). */
+export async function exchangeStatus(t: TestApp, apiToken: string): Promise<number> {
+  return (await t.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: bearer(apiToken) })).statusCode;
+}
+
 /** POST /api/v1/sessions with the API token; returns the access JWT. */
 export async function exchange(t: TestApp, apiToken: string): Promise<string> {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: bearer(apiToken) });

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { agentMe, expectOAuthError, linkDevice, refresh } from '../harness/devices.js';
 import {
-  bearer,
   createAgentWithToken,
   createUser,
   exchange,
+  exchangeStatus,
   signIn,
   signInAdmin,
   type Person,
@@ -45,8 +45,6 @@ describe("a disabled person's agents", () => {
     });
     expect(res.statusCode).toBe(200);
   };
-  const exchangeStatus = async (token: string) =>
-    (await t.app.inject({ method: 'POST', url: '/api/v1/sessions', headers: bearer(token) })).statusCode;
 
   it('refuses every credential of their agents and drops their sockets; other people’s agents carry on', async () => {
     const made = await createAgentWithToken(t, admin, { owner, serverId: 'srv-leaver-1' });
@@ -60,15 +58,15 @@ describe("a disabled person's agents", () => {
 
     expect(await socket.disconnected).toBe('io server disconnect');
     expect(socket.errors.map((e) => e.error)).toEqual(['revoked']);
-    expect(await exchangeStatus(made.token)).toBe(401);
-    expect(await exchangeStatus(linked.apiToken)).toBe(401);
+    expect(await exchangeStatus(t, made.token)).toBe(401);
+    expect(await exchangeStatus(t, linked.apiToken)).toBe(401);
     expect((await agentMe(t, jwt)).statusCode).toBe(401);
     expect((await agentMe(t, linked.accessToken)).statusCode).toBe(401);
     const sample = { server_id: 'srv-leaver-1', timestamp: nowSeconds(), metrics: { cpu: 1 } };
     expect((await ingest(t, jwt, sample)).statusCode).toBe(401);
     expectOAuthError(await refresh(t, linked.refreshToken), 'invalid_grant');
 
-    expect(await exchangeStatus(theirs.token)).toBe(200);
+    expect(await exchangeStatus(t, theirs.token)).toBe(200);
     expect((await agentMe(t, theirJwt)).statusCode).toBe(200);
   });
 
@@ -80,10 +78,10 @@ describe("a disabled person's agents", () => {
     const linked = await linkDevice(t, signedIn, 'srv-leaver-4');
     const jwt = await exchange(t, made.token);
     await setDisabled(owner, true);
-    expect(await exchangeStatus(made.token)).toBe(401);
+    expect(await exchangeStatus(t, made.token)).toBe(401);
 
     await setDisabled(owner, false);
-    expect(await exchangeStatus(made.token)).toBe(200);
+    expect(await exchangeStatus(t, made.token)).toBe(200);
     // Access checks are cached for a second per instance: the old access token comes back within that.
     await eventually('the access token accepted again', async () => (await agentMe(t, jwt)).statusCode === 200);
     expect((await refresh(t, linked.refreshToken)).statusCode).toBe(200);
