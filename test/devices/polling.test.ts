@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import {
   agentMe,
+  DEVICE_CODE_GRANT,
   denyViaPages,
   expectOAuthError,
   linkDevice,
@@ -10,6 +11,7 @@ import {
   approveJson,
   pollStatus,
   pollToken,
+  postForm,
   refresh,
   registerDevice,
   requestDeviceCode,
@@ -145,10 +147,16 @@ describe('polling a device code: pending, slow_down, denied, expired, redeemed',
     }
   });
 
-  it('refuses a poll from another client_id without consuming the device code', async () => {
+  it('refuses a poll from another client_id, or naming none, without consuming the device code', async () => {
     const grant = await requestDeviceCode(t, { server_id: 'srv-client-01' });
     expect((await approveJson(t, owner, { user_code: grant.user_code })).statusCode).toBe(200);
     expectOAuthError(await pollToken(t, grant.device_code, 'someone-else'), 'invalid_grant');
+    // RFC 8628 §3.4: client_id is required of a public client.
+    const anonymous = await postForm(t, '/oauth/token', {
+      grant_type: DEVICE_CODE_GRANT,
+      device_code: grant.device_code,
+    });
+    expectOAuthError(anonymous, 'invalid_client');
     const issued = await pollToken(t, grant.device_code, 'agenthub-cli');
     expect(issued.statusCode, issued.body).toBe(200);
     expect((await agentMe(t, issued.json<TokenResponse>().access_token)).statusCode).toBe(200);

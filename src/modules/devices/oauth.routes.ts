@@ -152,6 +152,8 @@ export const oauthRoutes: RouteModule = (app, ctx) => {
       const form = request.body;
       if (form.grant_type === DEVICE_CODE_GRANT) {
         if (!form.device_code) return oauthFailure(request, reply, 'invalid_request', 'device_code is required.');
+        // RFC 8628 §3.4: a public client names itself, and only the client the code was issued to may redeem it.
+        if (!form.client_id) return oauthFailure(request, reply, 'invalid_client', 'client_id is required.');
         const result = await devices.poll(form.device_code, {
           withApiToken: false,
           clientId: form.client_id,
