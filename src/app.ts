@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import type { Database } from './db/client.js';
-import { registerAuthGuard } from './http/auth-guard.js';
+import { registerAuthGuard } from './identity/http/auth-guard.js';
 import { startJobs } from './lib/jobs.js';
 import { startEventFanout } from './scale/event-fanout.js';
 import { createJobLock } from './scale/job-lock.js';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { AppEventBus } from '../../src/lib/events.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createServices } from '../../src/services.js';
 

@@ -1,14 +1,14 @@
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
-import { credentialsRoutes } from '../modules/credentials/credentials.routes.js';
+import { credentialsRoutes } from '../identity/credentials.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
-import { linkRoutes } from '../modules/devices/link.routes.js';
+import { linkRoutes } from '../web/link.routes.js';
 import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
-import { sessionsRoutes } from '../modules/sessions/sessions.routes.js';
+import { sessionsRoutes } from '../identity/sessions.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { webRoutes } from '../web/web.routes.js';

@@ -1,4 +1,4 @@
-import type { AgentActor } from '../modules/auth/actor.js';
+import type { AgentActor } from '../identity/actor.model.js';
 import type { MessagePayload } from '../modules/rooms/rooms.schemas.js';
 
 export interface PresenceAgent {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { AppInstance } from '../http/route-module.js';
 import { allowedOrigins } from '../http/security.js';
-import type { AgentActor } from '../modules/auth/actor.js';
+import type { AgentActor } from '../identity/actor.model.js';
 import { registerRoomHandlers } from '../modules/rooms/rooms.socket.js';
 import { presentMessage } from '../modules/rooms/rooms.schemas.js';
 import { createSharedPresence } from '../scale/shared-presence.js';

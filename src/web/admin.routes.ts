@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { userPlans, userRoles } from '../db/schema/index.js';
-import { csrfToken } from '../http/csrf.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { notFound } from '../lib/errors.js';
-import type { UserActor } from '../modules/auth/actor.js';
+import type { UserActor } from '../identity/actor.model.js';
 import { adminPage, allTeamsPage, auditPage } from './pages/admin.page.js';
 import { asPage, signInFirst } from './page-errors.js';
 

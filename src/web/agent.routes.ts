@@ -3,11 +3,11 @@ import { dirname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { csrfToken } from '../http/csrf.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { AppError } from '../lib/errors.js';
-import type { UserActor } from '../modules/auth/actor.js';
+import type { UserActor } from '../identity/actor.model.js';
 import { asPage as pageOrError, signInFirst } from './page-errors.js';
 import { agentPage } from './pages/agent.page.js';
 

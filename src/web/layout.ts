@@ -1,4 +1,4 @@
-import type { UserIdentity } from '../modules/auth/actor.js';
+import type { UserIdentity } from '../identity/actor.model.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface PageOptions {

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { userOf } from '../http/actors.js';
-import { csrfToken } from '../http/csrf.js';
+import { userOf } from '../identity/http/request-actor.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import { AppError } from '../lib/errors.js';
-import type { UserActor } from '../modules/auth/actor.js';
+import type { UserActor } from '../identity/actor.model.js';
 import { errorPage } from './layout.js';
 
 /**

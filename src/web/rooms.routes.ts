@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { csrfToken } from '../http/csrf.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
-import type { UserActor } from '../modules/auth/actor.js';
-import { authorize } from '../modules/auth/policy.js';
+import type { UserActor } from '../identity/actor.model.js';
+import { authorize } from '../identity/access.policy.js';
 import { roomResource } from '../modules/rooms/rooms.service.js';
 import { asPage, signInFirst } from './page-errors.js';
 import { roomPage, roomsPage } from './pages/rooms.page.js';
-import { roomStreamRoutes } from './room-stream.js';
+import { roomStreamRoutes } from './room-stream.routes.js';
 
 const PAGE_SIZE = 50;
 const params = z.object({ id: z.string().min(1).max(64) });

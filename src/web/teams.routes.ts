@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { csrfToken } from '../http/csrf.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
-import { authorize } from '../modules/auth/policy.js';
+import { authorize } from '../identity/access.policy.js';
 import { asPage, signInFirst } from './page-errors.js';
 import { teamPage, teamsPage } from './pages/teams.page.js';
 

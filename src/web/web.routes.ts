@@ -1,11 +1,11 @@
 import fastifyStatic from '@fastify/static';
-import { csrfToken } from '../http/csrf.js';
+import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { staticFolder } from '../lib/paths.js';
 import { adminPageRoutes } from './admin.routes.js';
 import { agentPageRoutes } from './agent.routes.js';
-import { liveEventsRoutes } from './live-events.js';
+import { liveEventsRoutes } from './live-events.routes.js';
 import { roomPageRoutes } from './rooms.routes.js';
 import { teamPageRoutes } from './teams.routes.js';
 import { dashboardPage } from './pages/dashboard.page.js';

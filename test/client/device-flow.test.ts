@@ -6,7 +6,7 @@ import {
   DeviceFlowDeniedError,
   DeviceFlowExpiredError,
 } from '../../src/client/index.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { approve, createOwner, recordingFetch } from '../harness/sdk.js';
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHubClient, AgentHubError, type RetryPolicy, type Sample } from '../../src/client/index.js';
 import { openDatabase, queryRows, type Database } from '../../src/db/client.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { createTestApp, startTestServer, type TestApp } from '../harness/app.js';
 import { createPostgresCopy } from '../harness/postgres-copy.js';
 import { createOwner, recordingFetch, type Exchange } from '../harness/sdk.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHubClient, type Message } from '../../src/client/index.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { createOwner, linkClient, waitFor } from '../harness/sdk.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';

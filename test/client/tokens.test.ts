@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHubClient, type TokenSet } from '../../src/client/index.js';
 import { queryRows } from '../../src/db/client.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { createOwner, linkClient, recordingFetch } from '../harness/sdk.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFRESH_GRACE_MS } from '../../src/modules/credentials/refresh-tokens.service.js';
+import { REFRESH_GRACE_MS } from '../../src/identity/refresh-tokens.service.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import {
   agentMe,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../src/db/client.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { runCli, spawnCli, type CliProcess, type CliResult } from './cli.js';
 import { createTestDatabase } from './database.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { sessionCookieName } from '../../src/http/session-cookie.js';
+import { sessionCookieName } from '../../src/identity/http/session-cookie.js';
 import type { TestApp } from './app.js';
 
 /** A password every helper-made person uses unless told otherwise (argon2 needs >= 10 chars). */

@@ -1,5 +1,5 @@
 import type { AgentHubClient, TokenSet } from '../../src/client/index.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import type { TestApp } from './app.js';
 import { uniqueEmail } from './identity.js';
 

@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { credentials } from '../../src/db/schema/index.js';
-import { createAccessTokens } from '../../src/modules/auth/access-tokens.js';
+import { createAccessTokens } from '../../src/identity/access-tokens.jwt.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import {
   bearer,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REVOCATION_CACHE_MS } from '../../src/modules/credentials/credentials.service.js';
+import { REVOCATION_CACHE_MS } from '../../src/identity/credentials.service.js';
 import { createTestApp, type TestApp } from '../harness/app.js';
 import { bearer, createUser, signInAdmin, type Person } from '../harness/identity.js';
 import { countMetricRows, createIngestingAgent, ingest, nowSeconds, type IngestingAgent } from '../harness/metrics.js';

@@ -1,7 +1,7 @@
 import { benchServices, createFleet, type FleetAgent } from '../../bench/lib/fleet.js';
 import { testConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import type { Services } from '../../src/services.js';
 import { SECRETS } from './processes.js';
 

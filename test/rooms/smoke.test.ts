@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserActor } from '../../src/modules/auth/actor.js';
+import type { UserActor } from '../../src/identity/actor.model.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 
 describe('rooms smoke', () => {

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createAccessTokens } from '../../src/modules/auth/access-tokens.js';
+import { createAccessTokens } from '../../src/identity/access-tokens.jwt.js';
 import { startTestServer, type TestApp } from '../harness/app.js';
 import { exchange, signInAdmin, type Person } from '../harness/identity.js';
 import { createRoom, createRoomAgent, type RoomAgent, type WireRoom } from '../harness/rooms.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorOf, userOf } from '../../http/actors.js';
+import { actorOf, userOf } from '../../identity/http/request-actor.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors, idParams } from '../../http/schemas.js';
 import { auditPageSchema, presentAuditEvent } from '../audit/audit.schemas.js';

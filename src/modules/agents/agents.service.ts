@@ -1,10 +1,10 @@
 import type { Config } from '../../config.js';
 import type { AgentRow } from '../../db/schema/index.js';
 import type { AppEventBus } from '../../lib/events.js';
-import type { Actor, UserActor } from '../auth/actor.js';
-import { ensure } from '../auth/policy.js';
+import type { Actor, UserActor } from '../../identity/actor.model.js';
+import { ensure } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { agentResource, type CredentialsService } from '../credentials/credentials.service.js';
+import { agentResource, type CredentialsService } from '../../identity/credentials.service.js';
 import type { TeamsRepository } from '../teams/teams.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import type { AgentsRepository } from './agents.repository.js';

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditEventRow } from '../../db/schema/index.js';
 import { badRequest } from '../../lib/errors.js';
-import { actorRef, type Actor } from '../auth/actor.js';
+import { actorRef, type Actor } from '../../identity/actor.model.js';
 import type { AuditQuery, AuditRepository } from './audit.repository.js';
 
 export interface AuditRecord {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteModule } from '../../http/route-module.js';
-import type { TokenPair } from '../credentials/refresh-tokens.service.js';
+import type { TokenPair } from '../../identity/refresh-tokens.service.js';
 import { serverId } from '../agents/agents.schemas.js';
 import {
   clientId,

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
-import type { Actor, AgentActor } from '../auth/actor.js';
+import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import type { MessageWaits } from './message-waits.js';
 import type { McpMetrics } from './mcp.metrics.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';

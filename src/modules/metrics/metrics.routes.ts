@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentOf, userOf } from '../../http/actors.js';
+import { agentOf, userOf } from '../../identity/http/request-actor.js';
 import { gunzipBody } from '../../http/gzip-body.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors, idParams, timeParam } from '../../http/schemas.js';

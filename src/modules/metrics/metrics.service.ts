@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { AppEventBus } from '../../lib/events.js';
 import { badRequest } from '../../lib/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Actor, AgentActor } from '../auth/actor.js';
+import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import { createIngestBuffer } from './ingest-buffer.js';
 import { checkMetricsShape } from './metrics-shape.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorOf } from '../../http/actors.js';
+import { actorOf } from '../../identity/http/request-actor.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors } from '../../http/schemas.js';
 import {

@@ -1,7 +1,7 @@
 import type { TeamRole } from '../../db/schema/index.js';
 import { createErrorFactory, forbidden, notFound } from '../../lib/errors.js';
-import type { Actor, UserActor } from '../auth/actor.js';
-import { ensure } from '../auth/policy.js';
+import type { Actor, UserActor } from '../../identity/actor.model.js';
+import { ensure } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { TeamsRepository } from './teams.repository.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userOf } from '../../http/actors.js';
+import { userOf } from '../../identity/http/request-actor.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors, idParams } from '../../http/schemas.js';
 import { createUserBody, presentUser, updateUserBody, userSchema } from './users.schemas.js';

@@ -1,6 +1,6 @@
 import type { UserRow } from '../../db/schema/index.js';
 import { hashSecret } from '../../lib/crypto.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../../identity/actor.model.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersRepository } from './users.repository.js';
 import { emailTaken, lastAdmin, userNotFound } from './users.errors.js';

@@ -1,6 +1,6 @@
 import type { AuditEventRow, UserRow } from '../../db/schema/index.js';
 import { userPlans, userRoles } from '../../db/schema/index.js';
-import type { UserIdentity } from '../../modules/auth/actor.js';
+import type { UserIdentity } from '../../identity/actor.model.js';
 import { html, type SafeHtml } from '../html.js';
 import { layout } from '../layout.js';
 import { auditTable, csrfField, scrollTable, when } from '../parts.js';

@@ -1,5 +1,5 @@
 import type { AgentRow } from '../../db/schema/index.js';
-import type { UserIdentity } from '../../modules/auth/actor.js';
+import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { scrollTable, when } from '../parts.js';

@@ -1,5 +1,5 @@
 import type { AgentRow, DeviceAuthorizationRow } from '../../db/schema/index.js';
-import type { UserIdentity } from '../../modules/auth/actor.js';
+import type { UserIdentity } from '../../identity/actor.model.js';
 import { html, type SafeHtml } from '../html.js';
 import { errorText, layout } from '../layout.js';
 

@@ -1,5 +1,5 @@
 import type { MessageRow, RoomRow } from '../../db/schema/index.js';
-import type { UserIdentity } from '../../modules/auth/actor.js';
+import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';

@@ -1,5 +1,5 @@
 import type { TeamRole } from '../../db/schema/index.js';
-import type { UserIdentity } from '../../modules/auth/actor.js';
+import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MessageRow } from '../db/schema/index.js';
-import { userOf } from '../http/actors.js';
+import { userOf } from '../identity/http/request-actor.js';
 import type { RouteModule } from '../http/route-module.js';
 import { presentMessage } from '../modules/rooms/rooms.schemas.js';
 import { eventStreams } from './sse.js';

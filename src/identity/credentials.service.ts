@@ -1,15 +1,15 @@
-import type { AgentRow, CredentialRow } from '../../db/schema/index.js';
-import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
-import { setBounded } from '../../lib/bounded-map.js';
-import { hashSecret, sha256, verifySecret } from '../../lib/crypto.js';
-import type { AppEventBus } from '../../lib/events.js';
-import type { Metrics } from '../../observability/metrics.js';
-import type { AccessTokens, AccessTokenFailure } from '../auth/access-tokens.js';
-import type { Actor, AgentActor, AgentIdentity } from '../auth/actor.js';
-import { authorize, ensure } from '../auth/policy.js';
-import type { AuditService } from '../audit/audit.service.js';
-import { tooManyAttempts } from '../sessions/sessions.errors.js';
-import { generateApiToken, parseApiToken } from './api-token-format.js';
+import type { AgentRow, CredentialRow } from '../db/schema/index.js';
+import { createAttemptLimiter } from '../lib/attempt-limiter.js';
+import { setBounded } from '../lib/bounded-map.js';
+import { hashSecret, sha256, verifySecret } from '../lib/crypto.js';
+import type { AppEventBus } from '../lib/events.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AccessTokens, AccessTokenFailure } from './access-tokens.jwt.js';
+import type { Actor, AgentActor, AgentIdentity } from './actor.model.js';
+import { authorize, ensure } from './access.policy.js';
+import type { AuditService } from '../modules/audit/audit.service.js';
+import { tooManyAttempts } from './sessions.errors.js';
+import { generateApiToken, parseApiToken } from './api-token.format.js';
 import type { CredentialsRepository } from './credentials.repository.js';
 import { invalidToken, tokenNotFound } from './credentials.errors.js';
 

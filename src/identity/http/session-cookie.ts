@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 /** `__Host-` prefixed (and Secure) when PUBLIC_URL is https: no subdomain can set or read it. */
 export function sessionCookieName(config: Config): string {

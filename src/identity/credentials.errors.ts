@@ -1,4 +1,4 @@
-import { createErrorFactory } from '../../lib/errors.js';
+import { createErrorFactory } from '../lib/errors.js';
 
 export const invalidToken = createErrorFactory({
   code: 'unauthorized',

@@ -1,4 +1,4 @@
-import { AppError, createErrorFactory } from '../../lib/errors.js';
+import { AppError, createErrorFactory } from '../lib/errors.js';
 
 export const invalidCredentials = createErrorFactory({
   code: 'invalid_credentials',

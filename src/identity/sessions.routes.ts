@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { csrfToken } from '../../http/csrf.js';
-import { safeNext, sendHtml, wantsHtml } from '../../http/html-reply.js';
-import type { RouteModule } from '../../http/route-module.js';
-import { errors } from '../../http/schemas.js';
-import { clearSessionCookie, setSessionCookie } from '../../http/session-cookie.js';
-import { AppError, notFound } from '../../lib/errors.js';
-import { signInPage } from '../../web/pages/sign-in.page.js';
-import { bootstrapPage, invalidLinkPage, magicLinkPage } from '../../web/pages/magic-link.page.js';
-import { userSchema, presentUser } from '../users/users.schemas.js';
+import { csrfToken } from './http/csrf.js';
+import { safeNext, sendHtml, wantsHtml } from '../http/html-reply.js';
+import type { RouteModule } from '../http/route-module.js';
+import { errors } from '../http/schemas.js';
+import { clearSessionCookie, setSessionCookie } from './http/session-cookie.js';
+import { AppError, notFound } from '../lib/errors.js';
+import { signInPage } from '../web/pages/sign-in.page.js';
+import { bootstrapPage, invalidLinkPage, magicLinkPage } from '../web/pages/magic-link.page.js';
+import { userSchema, presentUser } from '../modules/users/users.schemas.js';
 import {
   bootstrapBody,
   loginBody,

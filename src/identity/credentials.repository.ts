@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { agents, credentials, users, type CredentialRow } from '../../db/schema/index.js';
+import type { Db } from '../db/client.js';
+import { agents, credentials, users, type CredentialRow } from '../db/schema/index.js';
 
 /** A disabled person's agents are suspended: their credentials stop working until the person is enabled. */
 const ownerDisabled = sql<boolean>`${users.disabledAt} is not null`;

@@ -1,8 +1,8 @@
 import { createSecretKey, randomUUID } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import type { Config } from '../../config.js';
-import { setBounded } from '../../lib/bounded-map.js';
-import type { AgentIdentity } from './actor.js';
+import type { Config } from '../config.js';
+import { setBounded } from '../lib/bounded-map.js';
+import type { AgentIdentity } from './actor.model.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 

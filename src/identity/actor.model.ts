@@ -1,4 +1,4 @@
-import type { TeamRole } from '../../db/schema/index.js';
+import type { TeamRole } from '../db/schema/index.js';
 
 export interface UserIdentity {
   id: string;

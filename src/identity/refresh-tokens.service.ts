@@ -1,13 +1,13 @@
-import type { Config } from '../../config.js';
-import type { AgentRow, CredentialRow } from '../../db/schema/index.js';
-import { constantTimeEqual, hmacSha256 } from '../../lib/crypto.js';
-import type { AppEventBus } from '../../lib/events.js';
-import type { Metrics } from '../../observability/metrics.js';
-import type { AccessTokens, IssuedAccessToken } from '../auth/access-tokens.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { Config } from '../config.js';
+import type { AgentRow, CredentialRow } from '../db/schema/index.js';
+import { constantTimeEqual, hmacSha256 } from '../lib/crypto.js';
+import type { AppEventBus } from '../lib/events.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AccessTokens, IssuedAccessToken } from './access-tokens.jwt.js';
+import type { AuditService } from '../modules/audit/audit.service.js';
 import type { CredentialsRepository } from './credentials.repository.js';
 import { toAgentIdentity } from './credentials.service.js';
-import { generateRefreshToken, parseRefreshToken, successorOf } from './refresh-token-format.js';
+import { generateRefreshToken, parseRefreshToken, successorOf } from './refresh-token.format.js';
 
 /** A retried refresh of the token rotated this recently gets the same successor back. */
 export const REFRESH_GRACE_MS = 30_000;

@@ -1,9 +1,9 @@
-import type { Config } from '../../config.js';
-import type { UserRow } from '../../db/schema/index.js';
-import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
-import { hashSecret, randomToken, sha256, verifySecret } from '../../lib/crypto.js';
-import type { AuditService } from '../audit/audit.service.js';
-import type { UsersService } from '../users/users.service.js';
+import type { Config } from '../config.js';
+import type { UserRow } from '../db/schema/index.js';
+import { createAttemptLimiter } from '../lib/attempt-limiter.js';
+import { hashSecret, randomToken, sha256, verifySecret } from '../lib/crypto.js';
+import type { AuditService } from '../modules/audit/audit.service.js';
+import type { UsersService } from '../modules/users/users.service.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { invalidCredentials, invalidOrExpiredLink, tooManyAttempts } from './sessions.errors.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { randomToken } from '../../lib/crypto.js';
+import { randomToken } from '../lib/crypto.js';
 
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const API_TOKEN = /^(agt_[A-Za-z0-9]{6})_([A-Za-z0-9_-]{43})$/;

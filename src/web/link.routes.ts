@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { userOf } from '../../http/actors.js';
-import { csrfToken } from '../../http/csrf.js';
-import { sendHtml } from '../../http/html-reply.js';
-import type { RouteModule } from '../../http/route-module.js';
-import { AppError } from '../../lib/errors.js';
-import type { UserActor } from '../auth/actor.js';
-import { linkConfirmPage, linkEntryPage, linkResultPage } from '../../web/pages/link.page.js';
+import { userOf } from '../identity/http/request-actor.js';
+import { csrfToken } from '../identity/http/csrf.js';
+import { sendHtml } from '../http/html-reply.js';
+import type { RouteModule } from '../http/route-module.js';
+import { AppError } from '../lib/errors.js';
+import type { UserActor } from '../identity/actor.model.js';
+import { linkConfirmPage, linkEntryPage, linkResultPage } from './pages/link.page.js';
 
 const codeForm = z.object({ user_code: z.string().max(40).default(''), _csrf: z.string().max(200).optional() });
 const approveForm = codeForm.extend({

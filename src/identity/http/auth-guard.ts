@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { AppError, crossOrigin, forbidden, unauthorized } from '../lib/errors.js';
-import type { Actor } from '../modules/auth/actor.js';
+import type { AppContext } from '../../context.js';
+import { AppError, crossOrigin, forbidden, unauthorized } from '../../lib/errors.js';
+import type { Actor } from '../actor.model.js';
 import { verifyCsrf } from './csrf.js';
-import type { AuthKind } from './route-module.js';
-import { allowedOrigins } from './security.js';
+import type { AuthKind } from '../../http/route-module.js';
+import { allowedOrigins } from '../../http/security.js';
 import { readSessionCookie } from './session-cookie.js';
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import { hmacSha256, randomToken } from '../../lib/crypto.js';
+import { hmacSha256, randomToken } from '../lib/crypto.js';
 
 const REFRESH_TOKEN = /^(agr_[A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 

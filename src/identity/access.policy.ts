@@ -1,6 +1,6 @@
-import type { TeamRole } from '../../db/schema/index.js';
-import { forbidden, notFound } from '../../lib/errors.js';
-import type { Actor } from './actor.js';
+import type { TeamRole } from '../db/schema/index.js';
+import { forbidden, notFound } from '../lib/errors.js';
+import type { Actor } from './actor.model.js';
 
 export type Resource =
   | { type: 'agent'; id: string; ownerId: string; teamId: string | null }

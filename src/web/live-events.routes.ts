@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userOf } from '../http/actors.js';
+import { userOf } from '../identity/http/request-actor.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { AgentRow } from '../db/schema/index.js';
 import type { AppEvents } from '../lib/events.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
-import { constantTimeEqual, hmacSha256, randomToken } from '../lib/crypto.js';
-import { csrfFailed } from '../lib/errors.js';
+import type { Config } from '../../config.js';
+import { constantTimeEqual, hmacSha256, randomToken } from '../../lib/crypto.js';
+import { csrfFailed } from '../../lib/errors.js';
 
 const FIELD = '_csrf';
 

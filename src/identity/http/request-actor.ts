@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { unauthorized } from '../lib/errors.js';
-import type { Actor, AgentActor, UserActor } from '../modules/auth/actor.js';
+import { unauthorized } from '../../lib/errors.js';
+import type { Actor, AgentActor, UserActor } from '../actor.model.js';
 
 /** The guard already admitted the caller; these narrow its type for the handler. */
 export function actorOf(request: FastifyRequest): Actor {

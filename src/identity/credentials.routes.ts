@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { userOf } from '../../http/actors.js';
-import type { RouteModule } from '../../http/route-module.js';
-import { errors } from '../../http/schemas.js';
+import { userOf } from './http/request-actor.js';
+import type { RouteModule } from '../http/route-module.js';
+import { errors } from '../http/schemas.js';
 import { invalidToken } from './credentials.errors.js';
 
 const prefixParams = z.object({ prefix: z.string().regex(/^ag[tr]_[A-Za-z0-9]{6,32}$/, 'not a token prefix') });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, password, personName } from '../users/users.schemas.js';
+import { email, password, personName } from '../modules/users/users.schemas.js';
 
 // Loose on purpose: a malformed email gets the same invalid_credentials answer as a wrong one.
 export const loginBody = z.object({

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { loginTokens, userSessions, users } from '../../db/schema/index.js';
+import type { Db } from '../db/client.js';
+import { loginTokens, userSessions, users } from '../db/schema/index.js';
 
 export function createSessionsRepository({ db }: { db: Db }) {
   return {
