@@ -39,6 +39,7 @@ export function createContext(options: {
   const services = createServices({
     config: options.config,
     db: options.database.db,
+    embedded: options.database.kind === 'pglite',
     log: options.log,
     events,
     metrics,

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { transactionsOver } from './db/transaction.js';
 import type { AppEventBus } from './lib/events.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createAgentsService } from './modules/agents/agents.service.js';
@@ -27,8 +28,8 @@ import type { Metrics } from './observability/metrics.js';
 interface Deps {
   config: Config;
   db: Db;
-  /** PGlite serializes every query on one connection. */
-  embedded?: boolean;
+  /** PGlite serializes every query on one connection: one ingest flush at a time (INGEST_FLUSH_CONCURRENCY). */
+  embedded: boolean;
   log: FastifyBaseLogger;
   events: AppEventBus;
   metrics: Metrics;
@@ -37,21 +38,9 @@ interface Deps {
 /** Every feature service, wired in one place from repositories over one database. */
 export function createServices({ config, db, embedded, log, events, metrics }: Deps) {
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
-  const sessionsRepository = createSessionsRepository({ db });
-  const agentsRepository = createAgentsRepository({ db });
-  const users = createUsersService({
-    repository: createUsersRepository({ db }),
-    audit,
-    onDisabled: async (userId) => {
-      await sessionsRepository.revokeUserSessions(userId, new Date());
-      // Their agents are suspended (credentials refused while the owner is disabled): live sockets go now.
-      for (const agentId of await agentsRepository.activeIdsOwnedBy(userId))
-        events.emit('agent.revoked', { agentId, reason: 'owner_disabled' });
-    },
-  });
-  const sessions = createSessionsService({ config, repository: sessionsRepository, users, audit });
-  const teamsRepository = createTeamsRepository({ db });
-  const teams = createTeamsService({ repository: teamsRepository, users, audit });
+  const users = createUsersService({ repository: createUsersRepository({ db }), audit });
+  const teams = createTeamsService({ repository: createTeamsRepository({ db }), users, audit });
+  const sessions = createSessionsService({ config, repository: createSessionsRepository({ db }), users, teams, audit });
   const accessTokens = createAccessTokens(config);
   const credentialsRepository = createCredentialsRepository({ db });
   const credentials = createCredentialsService({
@@ -63,10 +52,10 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
   });
   const agents = createAgentsService({
     config,
-    repository: agentsRepository,
+    repository: createAgentsRepository({ db }),
     credentials,
     users,
-    teams: teamsRepository,
+    teams,
     audit,
     events,
   });
@@ -80,10 +69,10 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
   });
   const devices = createDevicesService({
     config,
-    db,
+    transaction: transactionsOver(db),
     repository: createDevicesRepository({ db }),
     agents,
-    teams: teamsRepository,
+    teams,
     credentials,
     refreshTokens,
     audit,
@@ -95,13 +84,13 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     agents,
     metrics,
     events,
-    flushConcurrency: embedded === true ? 1 : config.INGEST_FLUSH_CONCURRENCY,
+    flushConcurrency: embedded ? 1 : config.INGEST_FLUSH_CONCURRENCY,
   });
   const rooms = createRoomsService({
     config,
     repository: createRoomsRepository({ db }),
     agents,
-    teams: teamsRepository,
+    teams,
     audit,
     events,
     metrics,

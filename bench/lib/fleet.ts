@@ -17,6 +17,7 @@ export function benchServices(database: Database, config: Config) {
   return createServices({
     config,
     db: database.db,
+    embedded: database.kind === 'pglite',
     log: pino({ level: 'silent' }),
     events: new AppEventBus(),
     metrics: createMetrics(),

@@ -30,6 +30,7 @@ async function withServices<T>(work: (services: Services) => Promise<T>): Promis
     const services = createServices({
       config,
       db: database.db,
+      embedded: database.kind === 'pglite',
       log,
       events: new AppEventBus(),
       metrics: createMetrics(),

@@ -1,21 +1,29 @@
+import { credentialsRoutes } from '../identity/credentials.routes.js';
+import { sessionsRoutes } from '../identity/sessions.routes.js';
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
-import { credentialsRoutes } from '../identity/credentials.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
-import { linkRoutes } from '../web/link.routes.js';
-import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
-import { sessionsRoutes } from '../identity/sessions.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
-import { webRoutes } from '../web/web.routes.js';
+import { adminPageRoutes } from '../web/admin.routes.js';
+import { agentPageRoutes } from '../web/agent.routes.js';
+import { dashboardPageRoutes } from '../web/dashboard.routes.js';
+import { linkPageRoutes } from '../web/link.routes.js';
+import { liveEventsRoutes } from '../web/live-events.routes.js';
+import { roomStreamRoutes } from '../web/room-stream.routes.js';
+import { roomPageRoutes } from '../web/rooms.routes.js';
+import { signInPageRoutes } from '../web/sign-in.routes.js';
+import { teamPageRoutes } from '../web/teams.routes.js';
 import type { RouteModule } from './route-module.js';
 
-/** Every route module of the app, in one list: the whole API at a glance. */
+/** Every route module of the app, in one list: the whole API and every page at a glance. */
 export const routeModules: RouteModule[] = [
+  // API (JSON, in the OpenAPI document)
   healthRoutes,
   sessionsRoutes,
   usersRoutes,
@@ -24,10 +32,18 @@ export const routeModules: RouteModule[] = [
   credentialsRoutes,
   oauthRoutes,
   devicesRoutes,
-  linkRoutes,
   metricsRoutes,
   roomsRoutes,
   mcpRoutes,
   auditRoutes,
-  webRoutes,
+  // Pages and their live streams (src/web)
+  dashboardPageRoutes,
+  signInPageRoutes,
+  linkPageRoutes,
+  agentPageRoutes,
+  roomPageRoutes,
+  roomStreamRoutes,
+  teamPageRoutes,
+  adminPageRoutes,
+  liveEventsRoutes,
 ];

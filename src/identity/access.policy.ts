@@ -1,4 +1,4 @@
-import type { TeamRole } from '../db/schema/index.js';
+import type { AgentRow, TeamRole } from '../db/schema/index.js';
 import { forbidden, notFound } from '../lib/errors.js';
 import type { Actor } from './actor.model.js';
 
@@ -6,6 +6,10 @@ export type Resource =
   | { type: 'agent'; id: string; ownerId: string; teamId: string | null }
   | { type: 'team'; id: string }
   | { type: 'room'; id: string; ownerId: string; teamId: string | null };
+
+export function agentResource(agent: Pick<AgentRow, 'id' | 'ownerId' | 'teamId'>): Resource {
+  return { type: 'agent', id: agent.id, ownerId: agent.ownerId, teamId: agent.teamId };
+}
 
 /** read: see it exists · use: act within it (post, link into it) · manage: change or revoke it. */
 export type Action = 'read' | 'use' | 'manage';

@@ -1,4 +1,4 @@
-import type { TeamRole } from '../db/schema/index.js';
+import type { AgentRow, CredentialRow, TeamRole, UserRow } from '../db/schema/index.js';
 
 export interface UserIdentity {
   id: string;
@@ -25,6 +25,28 @@ export type Actor =
 
 export type UserActor = Extract<Actor, { kind: 'user' }>;
 export type AgentActor = Extract<Actor, { kind: 'agent' }>;
+export type ApiTokenActor = Extract<Actor, { kind: 'api-token' }>;
+
+/** What an actor carries of a stored agent (never more: actors are cached and logged by id only). */
+export function toAgentIdentity(agent: AgentRow): AgentIdentity {
+  return {
+    id: agent.id,
+    name: agent.name,
+    ownerId: agent.ownerId,
+    teamId: agent.teamId,
+    serverId: agent.serverId,
+    role: agent.role,
+  };
+}
+
+export function toUserIdentity(user: UserRow): UserIdentity {
+  const { id, email, name, role, plan } = user;
+  return { id, email, name, role, plan };
+}
+
+export function apiTokenActor(agent: AgentRow, credential: CredentialRow): ApiTokenActor {
+  return { kind: 'api-token', agent: toAgentIdentity(agent), credentialId: credential.id, scopes: credential.scopes };
+}
 
 export function isAdmin(actor: Actor | undefined): boolean {
   return actor?.kind === 'user' && actor.user.role === 'admin';

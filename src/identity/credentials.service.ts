@@ -5,8 +5,8 @@ import { hashSecret, sha256, verifySecret } from '../lib/crypto.js';
 import type { AppEventBus } from '../lib/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AccessTokens, AccessTokenFailure } from './access-tokens.jwt.js';
-import type { Actor, AgentActor, AgentIdentity } from './actor.model.js';
-import { authorize, ensure } from './access.policy.js';
+import { apiTokenActor, type Actor, type AgentActor, type ApiTokenActor } from './actor.model.js';
+import { agentResource, authorize, ensure } from './access.policy.js';
 import type { AuditService } from '../modules/audit/audit.service.js';
 import { tooManyAttempts } from './sessions.errors.js';
 import { generateApiToken, parseApiToken } from './api-token.format.js';
@@ -33,21 +33,6 @@ interface Deps {
   audit: AuditService;
   events: AppEventBus;
   metrics: Metrics;
-}
-
-export function toAgentIdentity(agent: AgentRow): AgentIdentity {
-  return {
-    id: agent.id,
-    name: agent.name,
-    ownerId: agent.ownerId,
-    teamId: agent.teamId,
-    serverId: agent.serverId,
-    role: agent.role,
-  };
-}
-
-export function agentResource(agent: Pick<AgentRow, 'id' | 'ownerId' | 'teamId'>) {
-  return { type: 'agent' as const, id: agent.id, ownerId: agent.ownerId, teamId: agent.teamId };
 }
 
 export function createCredentialsService({ repository, accessTokens, audit, events, metrics }: Deps) {
@@ -116,12 +101,12 @@ export function createCredentialsService({ repository, accessTokens, audit, even
   }
 
   /** Checks an `agt_` API token (argon2id). Unknown prefixes answer at once without hashing. */
-  async function authenticateApiToken(token: string, ip: string) {
+  async function authenticateApiToken(token: string, ip: string): Promise<ApiTokenActor> {
     const parsed = parseApiToken(token);
     if (!parsed) throw invalidToken();
     const key = sha256(token);
     const remembered = await rememberedApiToken(key);
-    if (remembered) return { credential: remembered.credential, agent: remembered.agent };
+    if (remembered) return apiTokenActor(remembered.agent, remembered.credential);
     if (failuresByPrefix.blocked(parsed.prefix)) throw tooManyAttempts(failuresByPrefix.retryAfter(parsed.prefix));
     if (failuresByIp.blocked(ip)) throw tooManyAttempts(failuresByIp.retryAfter(ip));
     const found = await repository.findByPrefix(parsed.prefix);
@@ -159,7 +144,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     const now = Date.now();
     await repository.touch(credential.id, new Date(now));
     setBounded(verifiedTokens, key, { credential, agent, verifiedAt: now, touchedAt: now }, VERIFIED_TOKENS_MAX);
-    return { credential, agent };
+    return apiTokenActor(agent, credential);
   }
 
   return {
@@ -168,7 +153,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     authenticateApiToken,
 
     /** POST /api/v1/sessions: an authenticated API token buys a 15-minute access JWT. */
-    issueAccessToken(actor: Extract<Actor, { kind: 'api-token' }>, ip: string) {
+    issueAccessToken(actor: ApiTokenActor, ip: string) {
       const issued = accessTokens.issue(actor.agent, actor.credentialId, actor.scopes);
       metrics.authAttempts.inc({ kind: 'token_exchange', result: 'success' });
       audit.recordInBackground({

@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { AccessTokens, IssuedAccessToken } from './access-tokens.jwt.js';
 import type { AuditService } from '../modules/audit/audit.service.js';
 import type { CredentialsRepository } from './credentials.repository.js';
-import { toAgentIdentity } from './credentials.service.js';
+import { toAgentIdentity } from './actor.model.js';
 import { generateRefreshToken, parseRefreshToken, successorOf } from './refresh-token.format.js';
 
 /** A retried refresh of the token rotated this recently gets the same successor back. */

@@ -6,16 +6,8 @@ import { errors } from '../http/schemas.js';
 import { clearSessionCookie, setSessionCookie } from './http/session-cookie.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { signInPage } from '../web/pages/sign-in.page.js';
-import { bootstrapPage, invalidLinkPage, magicLinkPage } from '../web/pages/magic-link.page.js';
 import { userSchema, presentUser } from '../modules/users/users.schemas.js';
-import {
-  bootstrapBody,
-  loginBody,
-  loginLinkBody,
-  loginLinkResponse,
-  loginQuery,
-  tokenParams,
-} from './sessions.schemas.js';
+import { loginBody, loginLinkBody, loginLinkResponse } from './sessions.schemas.js';
 
 // Per-IP limit on sign-in attempts, on top of the per-account failure limit in the service.
 const LOGIN_RATE_LIMIT = { max: 20, timeWindow: 60_000, keyGenerator: (r: { ip: string }) => `login:${r.ip}` };
@@ -26,16 +18,6 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
     ip: request.ip,
     userAgent: request.headers['user-agent'],
   });
-
-  app.get(
-    '/login',
-    { config: { auth: ['anon'] }, schema: { hide: true, querystring: loginQuery } },
-    (request, reply) => {
-      const next = safeNext(request.query.next);
-      if (request.actor?.kind === 'user') return reply.redirect(next, 303);
-      return sendHtml(reply, signInPage({ csrf: csrfToken(request, reply, ctx.config), next }));
-    },
-  );
 
   app.post(
     '/login',
@@ -89,63 +71,6 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
       clearSessionCookie(reply, ctx.config);
       if (wantsHtml(request)) return reply.redirect('/login', 303);
       return reply.code(204).send(null);
-    },
-  );
-
-  app.get(
-    '/auth/token/:token',
-    { config: { auth: ['anon'] }, schema: { hide: true, params: tokenParams } },
-    async (request, reply) => {
-      // The token is in this page's URL: never leak it through Referer, not even to our own pages. Under
-      // no-referrer the page's own form post arrives with `Origin: null`: see opaqueOriginForms below.
-      reply.header('referrer-policy', 'no-referrer');
-      const purpose = await sessions.inspectLink(request.params.token);
-      const csrf = csrfToken(request, reply, ctx.config);
-      const action = `/auth/token/${request.params.token}`;
-      if (purpose === 'bootstrap') return sendHtml(reply, bootstrapPage({ csrf, action }));
-      if (purpose === 'login') return sendHtml(reply, magicLinkPage({ csrf, action }));
-      return sendHtml(reply, invalidLinkPage(), 400);
-    },
-  );
-
-  app.post(
-    '/auth/token/:token',
-    {
-      config: { auth: ['anon'], opaqueOriginForms: true },
-      schema: {
-        tags: ['people'],
-        summary: 'Use a sign-in link (single use)',
-        params: tokenParams,
-        response: errors(400, 403),
-      },
-    },
-    async (request, reply) => {
-      reply.header('referrer-policy', 'no-referrer');
-      const token = request.params.token;
-      const purpose = await sessions.inspectLink(token);
-      try {
-        const session =
-          purpose === 'bootstrap'
-            ? await sessions.completeBootstrap(token, { ...bootstrapBody.parse(request.body), ...client(request) })
-            : await sessions.consumeLoginLink(token, client(request));
-        setSessionCookie(reply, ctx.config, session);
-        return await reply.redirect('/dashboard', 303);
-      } catch (error) {
-        if (!wantsHtml(request)) throw error;
-        if (purpose === 'bootstrap' && error instanceof z.ZodError) {
-          const body = request.body as Record<string, string | undefined>;
-          const page = bootstrapPage({
-            csrf: csrfToken(request, reply, ctx.config),
-            action: `/auth/token/${token}`,
-            error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-            email: body['email'],
-            name: body['name'],
-          });
-          return sendHtml(reply, page, 400);
-        }
-        if (error instanceof AppError && error.statusCode < 500) return sendHtml(reply, invalidLinkPage(), 400);
-        throw error;
-      }
     },
   );
 

@@ -3,7 +3,9 @@ import type { UserRow } from '../db/schema/index.js';
 import { createAttemptLimiter } from '../lib/attempt-limiter.js';
 import { hashSecret, randomToken, sha256, verifySecret } from '../lib/crypto.js';
 import type { AuditService } from '../modules/audit/audit.service.js';
+import type { TeamsService } from '../modules/teams/teams.service.js';
 import type { UsersService } from '../modules/users/users.service.js';
+import { toUserIdentity, type UserActor } from './actor.model.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { invalidCredentials, invalidOrExpiredLink, tooManyAttempts } from './sessions.errors.js';
 
@@ -16,6 +18,7 @@ interface Deps {
   config: Config;
   repository: SessionsRepository;
   users: UsersService;
+  teams: Pick<TeamsService, 'membershipsOf'>;
   audit: AuditService;
 }
 
@@ -31,7 +34,12 @@ export interface ClientInfo {
   userAgent?: string | undefined;
 }
 
-export function createSessionsService({ config, repository, users, audit }: Deps) {
+export function createSessionsService({ config, repository, users, teams, audit }: Deps) {
+  // A disabled person's sessions end at once (ADR 0014).
+  users.whenDisabled(async (userId) => {
+    await repository.revokeUserSessions(userId, new Date());
+  });
+
   // Per account: 5 failures per 15 minutes. Per IP limits are route rate limits.
   const accountFailures = createAttemptLimiter({ max: 5, windowMs: 15 * 60 * 1000 });
   // Unknown emails still pay one argon2 verification, so timing does not reveal which emails exist.
@@ -90,6 +98,14 @@ export function createSessionsService({ config, repository, users, audit }: Deps
     if (now.getTime() - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS)
       await repository.touchSession(row.session.id, now);
     return { user: row.user, sessionId: row.session.id };
+  }
+
+  /** The person behind a session cookie, as the actor routes and sockets see them. */
+  async function resolveActor(token: string): Promise<UserActor | undefined> {
+    const session = await resolve(token);
+    if (!session) return undefined;
+    const memberships = await teams.membershipsOf(session.user.id);
+    return { kind: 'user', user: toUserIdentity(session.user), sessionId: session.sessionId, teams: memberships };
   }
 
   async function logout(sessionId: string, userId: string, ip?: string): Promise<void> {
@@ -198,6 +214,7 @@ export function createSessionsService({ config, repository, users, audit }: Deps
   return {
     login,
     resolve,
+    resolveActor,
     logout,
     issueLoginLink,
     issueBootstrapLink,

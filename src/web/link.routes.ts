@@ -15,7 +15,7 @@ const approveForm = codeForm.extend({
 });
 
 /** The verification page of RFC 8628 (§3.3): enter or confirm a code, then approve or deny. */
-export const linkRoutes: RouteModule = (app, ctx) => {
+export const linkPageRoutes: RouteModule = (app, ctx) => {
   const { devices, teams } = ctx.services;
   const page = { auth: ['anon' as const] };
   const form = { auth: ['user' as const] };

@@ -8,7 +8,6 @@ import { authorize } from '../identity/access.policy.js';
 import { roomResource } from '../modules/rooms/rooms.service.js';
 import { asPage, signInFirst } from './page-errors.js';
 import { roomPage, roomsPage } from './pages/rooms.page.js';
-import { roomStreamRoutes } from './room-stream.routes.js';
 
 const PAGE_SIZE = 50;
 const params = z.object({ id: z.string().min(1).max(64) });
@@ -20,9 +19,8 @@ const postForm = z.object({ _csrf: z.string().max(200).optional(), body: z.strin
  * messages. Live messages come over GET /rooms/:id/stream (docs/adr/0010);
  * older ones page through `?before=` without JavaScript.
  */
-export const roomPageRoutes: RouteModule = async (app, ctx) => {
+export const roomPageRoutes: RouteModule = (app, ctx) => {
   const { rooms } = ctx.services;
-  await roomStreamRoutes(app, ctx);
 
   async function render(request: FastifyRequest, reply: FastifyReply, actor: UserActor, id: string, before?: number) {
     const { room, members } = await rooms.get(id, actor);

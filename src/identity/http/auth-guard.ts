@@ -96,8 +96,7 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
       if (bearer.startsWith('agt_')) {
         if (!acceptsApiToken)
           throw unauthorized('API tokens are exchanged at POST /api/v1/sessions for an access token.');
-        const { credential, agent } = await ctx.services.credentials.authenticateApiToken(bearer, request.ip);
-        return { kind: 'api-token', agent: toIdentity(agent), credentialId: credential.id, scopes: credential.scopes };
+        return ctx.services.credentials.authenticateApiToken(bearer, request.ip);
       }
       if (!acceptsAgent) throw unauthorized('This endpoint takes an API token.');
       const result = await ctx.services.credentials.authenticateAccessToken(bearer);
@@ -114,31 +113,10 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
     if (header && !allowed.includes('anon')) throw unauthorized('This endpoint does not take a bearer token.');
     const cookie = readSessionCookie(request, ctx.config);
     if (!cookie) return undefined;
-    const session = await ctx.services.sessions.resolve(cookie);
-    if (!session) return undefined;
-    request.cookieAuthenticated = true;
-    const teams = await ctx.services.teams.membershipsOf(session.user.id);
-    const { id, email, name, role, plan } = session.user;
-    return { kind: 'user', user: { id, email, name, role, plan }, sessionId: session.sessionId, teams };
+    const actor = await ctx.services.sessions.resolveActor(cookie);
+    if (actor) request.cookieAuthenticated = true;
+    return actor;
   }
-}
-
-function toIdentity(agent: {
-  id: string;
-  name: string;
-  ownerId: string;
-  teamId: string | null;
-  serverId: string | null;
-  role: 'admin' | 'agent';
-}) {
-  return {
-    id: agent.id,
-    name: agent.name,
-    ownerId: agent.ownerId,
-    teamId: agent.teamId,
-    serverId: agent.serverId,
-    role: agent.role,
-  };
 }
 
 function ensureKindAllowed(actor: Actor, allowed: AuthKind[]): void {

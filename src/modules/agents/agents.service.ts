@@ -2,12 +2,13 @@ import type { Config } from '../../config.js';
 import type { AgentRow } from '../../db/schema/index.js';
 import type { AppEventBus } from '../../lib/events.js';
 import type { Actor, UserActor } from '../../identity/actor.model.js';
-import { ensure } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { agentResource, type CredentialsService } from '../../identity/credentials.service.js';
-import type { TeamsRepository } from '../teams/teams.repository.js';
+import { agentResource, ensure } from '../../identity/access.policy.js';
+import type { CredentialsService } from '../../identity/credentials.service.js';
+import type { TeamsService } from '../teams/teams.service.js';
 import type { UsersService } from '../users/users.service.js';
-import type { AgentsRepository } from './agents.repository.js';
+import type { Db } from '../../db/client.js';
+import { createAgentsRepository, type AgentsRepository, type NewAgent } from './agents.repository.js';
 import { agentNotActive, agentNotFound, ownerNotFound, serverIdConflict } from './agents.errors.js';
 
 interface Deps {
@@ -15,7 +16,7 @@ interface Deps {
   repository: AgentsRepository;
   credentials: CredentialsService;
   users: UsersService;
-  teams: TeamsRepository;
+  teams: Pick<TeamsService, 'findById'>;
   audit: AuditService;
   events: AppEventBus;
 }
@@ -35,6 +36,13 @@ export interface CreateAgentInput {
 }
 
 export function createAgentsService({ config, repository, credentials, users, teams, audit, events }: Deps) {
+  // A disabled person's agents are suspended (ADR 0014): their credentials are refused while the owner is
+  // disabled (checked at authentication), and their live sockets drop now.
+  users.whenDisabled(async (userId) => {
+    for (const agentId of await repository.activeIdsOwnedBy(userId))
+      events.emit('agent.revoked', { agentId, reason: 'owner_disabled' });
+  });
+
   /** Loads an agent the actor may act on; 404 for agents it may not see. */
   async function load(id: string, actor: Actor, action: 'read' | 'manage' = 'read'): Promise<AgentRow> {
     const agent = await repository.findById(id);
@@ -59,6 +67,9 @@ export function createAgentsService({ config, repository, credentials, users, te
 
   return {
     load,
+
+    /** The agent row a device approval creates, inside the approval's transaction (`tx`). */
+    insertLinked: (tx: Db, row: NewAgent) => createAgentsRepository({ db: tx }).insert(row),
 
     /** For internal flows that already decided access (device redemption). */
     async loadUnchecked(id: string) {

@@ -1,10 +1,9 @@
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
 import type { DeviceAuthorizationRow, UserRow } from '../../db/schema/index.js';
+import type { RunInTransaction } from '../../db/transaction.js';
 import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
 import { randomToken, sha256 } from '../../lib/crypto.js';
 import { notFound } from '../../lib/errors.js';
-import { createAgentsRepository } from '../agents/agents.repository.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import { serverIdConflict } from '../agents/agents.errors.js';
 import type { UserActor } from '../../identity/actor.model.js';
@@ -12,7 +11,7 @@ import { ensure } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CredentialsService } from '../../identity/credentials.service.js';
 import type { RefreshTokensService, TokenPair } from '../../identity/refresh-tokens.service.js';
-import type { TeamsRepository } from '../teams/teams.repository.js';
+import type { TeamsService } from '../teams/teams.service.js';
 import { createDevicesRepository, type DevicesRepository } from './devices.repository.js';
 import { invalidOrExpiredCode, planLimitReached, tooManyCodeAttempts } from './devices.errors.js';
 import { formatUserCode, generateUserCode, normalizeUserCode } from './user-code.js';
@@ -38,10 +37,10 @@ export type PollResult =
 
 interface Deps {
   config: Config;
-  db: Db;
+  transaction: RunInTransaction;
   repository: DevicesRepository;
   agents: AgentsService;
-  teams: TeamsRepository;
+  teams: Pick<TeamsService, 'findById'>;
   credentials: CredentialsService;
   refreshTokens: RefreshTokensService;
   audit: AuditService;
@@ -60,7 +59,7 @@ function agentSlug(name: string | null): string {
 /** RFC 8628 device authorization: one service behind the OAuth and the JSON front doors. */
 export function createDevicesService({
   config,
-  db,
+  transaction,
   repository,
   agents,
   teams,
@@ -226,9 +225,8 @@ export function createDevicesService({
       await checkPlanLimit(actor, existing ? 1 : 0);
       if (existing) await agents.replace(existing.serverId ?? '', { actor, ...(ip ? { ip } : {}) });
 
-      const agent = await db.transaction(async (tx) => {
-        const txDevices = createDevicesRepository({ db: tx });
-        const created = await createAgentsRepository({ db: tx }).insert({
+      const agent = await transaction(async (tx) => {
+        const created = await agents.insertLinked(tx, {
           ownerId: actor.user.id,
           teamId: input.teamId ?? null,
           name: agentSlug(request.deviceName ?? request.clientId),
@@ -238,7 +236,7 @@ export function createDevicesService({
           approvedAt: new Date(),
         });
         if (!created) throw serverIdConflict(request.serverId ?? '', '');
-        const claimed = await txDevices.transition(request.id, 'pending', {
+        const claimed = await createDevicesRepository({ db: tx }).transition(request.id, 'pending', {
           status: 'approved',
           approvedBy: actor.user.id,
           agentId: created.id,

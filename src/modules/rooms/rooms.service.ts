@@ -6,7 +6,7 @@ import type { Actor } from '../../identity/actor.model.js';
 import { authorize, ensure } from '../../identity/access.policy.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { TeamsRepository } from '../teams/teams.repository.js';
+import type { TeamsService } from '../teams/teams.service.js';
 import { createMessageBatcher } from './message-batcher.js';
 import type { RoomsRepository } from './rooms.repository.js';
 import {
@@ -24,7 +24,7 @@ interface Deps {
   config: Config;
   repository: RoomsRepository;
   agents: AgentsService;
-  teams: TeamsRepository;
+  teams: Pick<TeamsService, 'findById'>;
   audit: AuditService;
   events: AppEventBus;
   metrics: Metrics;

@@ -33,6 +33,8 @@ export function createTeamsService({ repository, users, audit }: Deps) {
 
   return {
     membershipsOf: (userId: string) => repository.membershipsOf(userId),
+    /** For the features that place things in a team (agents, rooms, device links); no visibility check. */
+    findById: (teamId: string) => repository.findById(teamId),
 
     async create(name: string, { actor, ip }: TeamContext) {
       const team = await repository.create(name, actor.user.id);

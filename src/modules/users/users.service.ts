@@ -23,11 +23,14 @@ export interface UpdateUserInput {
 interface Deps {
   repository: UsersRepository;
   audit: AuditService;
-  /** Called when a user is disabled: their sessions end at once and their agents' connections drop. */
-  onDisabled: (userId: string) => Promise<void>;
 }
 
-export function createUsersService({ repository, audit, onDisabled }: Deps) {
+/** What another feature does when a person is disabled (sessions end, agents are suspended: ADR 0014). */
+export type DisabledHandler = (userId: string) => Promise<void>;
+
+export function createUsersService({ repository, audit }: Deps) {
+  const disabledHandlers: DisabledHandler[] = [];
+
   async function create(
     input: CreateUserInput,
     context: { actor?: Actor; ip?: string } = {},
@@ -70,7 +73,7 @@ export function createUsersService({ repository, audit, onDisabled }: Deps) {
         : {}),
     };
     const user = (await repository.update(id, patch)) ?? existing;
-    if (input.disabled) await onDisabled(id);
+    if (input.disabled) for (const handler of disabledHandlers) await handler(id);
     await audit.record({
       type: 'user.updated',
       actor: context.actor,
@@ -89,6 +92,8 @@ export function createUsersService({ repository, audit, onDisabled }: Deps) {
   return {
     create,
     update,
+    /** Registered by the feature that owns the consequence; each runs, in order, before update() returns. */
+    whenDisabled: (handler: DisabledHandler) => void disabledHandlers.push(handler),
     list: async () => ({ users: await repository.list() }),
     get: async (id: string) => {
       const user = await repository.findById(id);

@@ -3,20 +3,11 @@ import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { staticFolder } from '../lib/paths.js';
-import { adminPageRoutes } from './admin.routes.js';
-import { agentPageRoutes } from './agent.routes.js';
-import { liveEventsRoutes } from './live-events.routes.js';
-import { roomPageRoutes } from './rooms.routes.js';
-import { teamPageRoutes } from './teams.routes.js';
 import { dashboardPage } from './pages/dashboard.page.js';
 
-export const webRoutes: RouteModule = async (app, ctx) => {
+/** Static assets, the home redirect and the dashboard. */
+export const dashboardPageRoutes: RouteModule = async (app, ctx) => {
   await app.register(fastifyStatic, { root: staticFolder, prefix: '/static/', maxAge: '1h', index: false });
-  await liveEventsRoutes(app, ctx);
-  await agentPageRoutes(app, ctx);
-  await roomPageRoutes(app, ctx);
-  await teamPageRoutes(app, ctx);
-  await adminPageRoutes(app, ctx);
 
   app.get('/', { config: { auth: ['anon'] }, schema: { hide: true } }, (request, reply) =>
     reply.redirect(request.actor?.kind === 'user' ? '/dashboard' : '/login', 303),
