@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { addressKey } from '../lib/client-address.js';
 import type { RedisLink } from '../scale/redis.js';
+import { fallbackRateLimitStore } from './rate-limit-store.js';
 
 const CREDENTIAL_KEY_PREFIX = 'cred:';
 
@@ -24,8 +25,8 @@ export function rateLimitKey(request: FastifyRequest): string {
 export async function registerRateLimit(app: FastifyInstance, config: Config, redis?: RedisLink): Promise<void> {
   await app.register(rateLimit, {
     global: true,
-    // Shared counters across instances; if Redis is down, requests are let through rather than refused.
-    ...(redis ? { redis: redis.commands, nameSpace: `${redis.prefix}-rl:`, skipOnError: true } : {}),
+    // Shared counters across instances; while Redis is away, each instance counts on its own.
+    ...(redis ? { store: fallbackRateLimitStore(redis, `${redis.prefix}-rl:`) } : {}),
     timeWindow: 60_000,
     max: (_request, key) =>
       key.startsWith(CREDENTIAL_KEY_PREFIX) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON,
