@@ -28,6 +28,11 @@ export interface IssuedAccessToken {
 
 export type AccessTokenFailure = 'token_expired' | 'unauthorized';
 
+/** Clock difference between instances tolerated in `iat` and in a token's lifetime. */
+export const ACCESS_TOKEN_SKEW_S = 60;
+/** ACCESS_TOKEN_TTL's default. */
+const DEFAULT_ACCESS_TOKEN_TTL_S = 900;
+
 /** Verified access tokens remembered (the oldest is forgotten first): about 4 MB at most. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -93,7 +98,7 @@ export function createAccessTokens(config: Config) {
         });
         if (decoded.header.typ !== ACCESS_TOKEN_TYPE) return { ok: false, reason: 'unauthorized' };
         const claims = decoded.payload as JwtPayload;
-        if (!isAccessClaims(claims)) return { ok: false, reason: 'unauthorized' };
+        if (!isAccessClaims(claims) || !withinIssuedLifetime(claims)) return { ok: false, reason: 'unauthorized' };
         return { ok: true, claims };
       } catch (error) {
         if (error instanceof jwt.TokenExpiredError) return { ok: false, reason: 'token_expired' };
@@ -102,6 +107,17 @@ export function createAccessTokens(config: Config) {
       }
     }
     return { ok: false, reason: 'unauthorized' };
+  }
+
+  /**
+   * Issued now, for no longer than AgentHub issues (issue 25.3): a future `iat` or a lifetime past
+   * ACCESS_TOKEN_TTL was not ours. The default 15 minutes is always tolerated, so that lowering
+   * ACCESS_TOKEN_TTL (or a fleet mid-rollout of it) does not refuse tokens issued a moment before.
+   */
+  const longestLifetime = Math.max(config.ACCESS_TOKEN_TTL, DEFAULT_ACCESS_TOKEN_TTL_S) + ACCESS_TOKEN_SKEW_S;
+  function withinIssuedLifetime(claims: AccessClaims): boolean {
+    const now = Math.floor(Date.now() / 1000);
+    return claims.iat <= now + ACCESS_TOKEN_SKEW_S && claims.exp - claims.iat <= longestLifetime;
   }
 
   return { issue, verify };
@@ -114,6 +130,7 @@ function isAccessClaims(p: JwtPayload): p is AccessClaims & JwtPayload {
     typeof p['cid'] === 'string' &&
     typeof p.jti === 'string' &&
     typeof p.exp === 'number' &&
+    typeof p.iat === 'number' &&
     (p['role'] === 'admin' || p['role'] === 'agent')
   );
 }

@@ -27,12 +27,20 @@ export function createCredentialsRepository({ db }: { db: Db }) {
           .where(eq(credentials.prefix, prefix))
       )[0],
 
-    /** What an access token's validity depends on: its credential, its agent and the agent's owner. */
+    /** What an access token's validity and identity depend on: its credential, its agent and the agent's owner. */
     findStatus: async (credentialId: string) =>
       (
         await db
           .select({
             agentId: credentials.agentId,
+            agent: {
+              id: agents.id,
+              name: agents.name,
+              ownerId: agents.ownerId,
+              teamId: agents.teamId,
+              serverId: agents.serverId,
+              role: agents.role,
+            },
             revokedAt: credentials.revokedAt,
             revokedReason: credentials.revokedReason,
             agentStatus: agents.status,

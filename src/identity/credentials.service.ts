@@ -6,7 +6,7 @@ import { hashSecret, sha256, verifySecret } from '../lib/crypto.js';
 import type { AppEventBus } from '../lib/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AccessTokens, AccessTokenFailure } from './access-tokens.jwt.js';
-import { apiTokenActor, type Actor, type AgentActor, type ApiTokenActor } from './actor.model.js';
+import { apiTokenActor, type Actor, type AgentActor, type AgentIdentity, type ApiTokenActor } from './actor.model.js';
 import { agentResource, authorize, ensure } from './access.policy.js';
 import type { AuditService } from '../modules/audit/audit.service.js';
 import { tooManyAttempts } from './sessions.errors.js';
@@ -40,7 +40,7 @@ interface Deps {
 export function createCredentialsService({ repository, accessTokens, audit, events, metrics, limiters }: Deps) {
   const failuresByPrefix = limiters({ name: 'token-exchange-prefix', max: 10, windowMs: 15 * 60 * 1000 });
   const failuresByIp = limiters({ name: 'token-exchange-ip', max: 30, windowMs: 15 * 60 * 1000 });
-  const activeCache = new Map<string, { active: boolean; at: number }>();
+  const activeCache = new Map<string, { active: boolean; agent: AgentIdentity | undefined; at: number }>();
   const verifiedTokens = new Map<
     string,
     { credential: CredentialRow; agent: AgentRow; verifiedAt: number; touchedAt: number }
@@ -49,33 +49,48 @@ export function createCredentialsService({ repository, accessTokens, audit, even
   events.on('credential.revoked', ({ credentialId }) => activeCache.delete(credentialId));
   events.on('agent.revoked', () => activeCache.clear());
 
-  /** Rotated refresh tokens keep their access tokens valid; any other revocation ends them. */
-  async function isActive(credentialId: string): Promise<boolean> {
+  /**
+   * A credential's standing and its agent as stored, cached for REVOCATION_CACHE_MS (dropped at once on a
+   * revocation here). Rotated refresh tokens keep their access tokens valid; any other revocation ends them.
+   */
+  async function credentialStatus(
+    credentialId: string,
+  ): Promise<{ active: boolean; agent: AgentIdentity | undefined }> {
     const cached = activeCache.get(credentialId);
-    if (cached && Date.now() - cached.at < REVOCATION_CACHE_MS) return cached.active;
+    if (cached && Date.now() - cached.at < REVOCATION_CACHE_MS) return cached;
     const status = await repository.findStatus(credentialId);
     const active =
       !!status &&
       status.agentStatus === 'approved' &&
       !status.ownerDisabled &&
       (status.revokedAt === null || status.revokedReason === 'rotated');
+    const entry = { active, agent: status?.agent, at: Date.now() };
     if (activeCache.size > 50_000) activeCache.clear();
-    activeCache.set(credentialId, { active, at: Date.now() });
-    return active;
+    activeCache.set(credentialId, entry);
+    return entry;
   }
 
+  const isActive = async (credentialId: string): Promise<boolean> => (await credentialStatus(credentialId)).active;
+
+  /**
+   * A signed token is not trusted as written (issue 25.3): its credential must be live and belong to its
+   * subject, and the agent's owner, team, server_id, role and name come from the stored agent, so a token
+   * signed with a leaked key cannot borrow another agent's credential or claim another server or role.
+   */
   async function authenticateAccessToken(
     token: string,
   ): Promise<{ ok: true; actor: AgentActor } | { ok: false; reason: AccessTokenFailure; revoked?: true }> {
     const result = accessTokens.verify(token);
     if (!result.ok) return result;
     const c = result.claims;
-    if (!(await isActive(c.cid))) return { ok: false, reason: 'unauthorized', revoked: true };
+    const status = await credentialStatus(c.cid);
+    if (!status.agent || status.agent.id !== c.sub) return { ok: false, reason: 'unauthorized' };
+    if (!status.active) return { ok: false, reason: 'unauthorized', revoked: true };
     return {
       ok: true,
       actor: {
         kind: 'agent',
-        agent: { id: c.sub, name: c.name, ownerId: c.owner, teamId: c.team, serverId: c.server_id, role: c.role },
+        agent: status.agent,
         credentialId: c.cid,
         scopes: c.scope ? c.scope.split(' ') : [],
         expiresAt: c.exp,
