@@ -18,6 +18,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerLingeringClose } from './http/lingering-close.js';
 import { registerHttpMetrics } from './http/prometheus.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import type { AppInstance, AuthKind, RouteModule } from './http/route-module.js';
@@ -115,6 +116,10 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await registerOpenApi(app, config);
   registerErrorHandler(app);
   registerHttpMetrics(app, ctx);
+  registerLingeringClose(app, {
+    maxBytes: config.LINGER_MAX_BYTES,
+    timeoutMs: config.LINGER_TIMEOUT_MS,
+  });
   registerAuthGuard(app, ctx);
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);

@@ -229,6 +229,18 @@ export const envSchema = z.object({
     .min(1024)
     .default(1_048_576)
     .describe('Maximum request body size in bytes (413 beyond).'),
+  LINGER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(16_777_216)
+    .describe('After answering before a body has all arrived (413, 401), read and discard up to this much more of it.'),
+  LINGER_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5000)
+    .describe('Longest time spent discarding such a body (LINGER_MAX_BYTES) before the connection closes.'),
   REQUEST_TIMEOUT_MS: z.coerce
     .number()
     .int()
