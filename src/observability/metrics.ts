@@ -7,6 +7,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'agenthub_' });
+  // prom-client also exports the sums of its active handles/requests/resources gauges as gauges named
+  // *_total, which promtool refuses (the suffix means a counter): sum(agenthub_nodejs_active_handles) is
+  // the same number, so they are dropped.
+  for (const kind of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`agenthub_nodejs_active_${kind}_total`);
   const registers = [registry];
 
   return {
