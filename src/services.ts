@@ -18,6 +18,7 @@ import { createMetricsService } from './modules/metrics/metrics.service.js';
 import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
+import { createMagicLinksService } from './identity/magic-links.service.js';
 import { createSessionsService } from './identity/sessions.service.js';
 import { createTeamsRepository } from './modules/teams/teams.repository.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
@@ -40,7 +41,9 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
   const users = createUsersService({ repository: createUsersRepository({ db }), audit });
   const teams = createTeamsService({ repository: createTeamsRepository({ db }), users, audit });
-  const sessions = createSessionsService({ config, repository: createSessionsRepository({ db }), users, teams, audit });
+  const sessionsRepository = createSessionsRepository({ db });
+  const sessions = createSessionsService({ repository: sessionsRepository, users, teams, audit });
+  const magicLinks = createMagicLinksService({ config, repository: sessionsRepository, users, sessions, audit });
   const accessTokens = createAccessTokens(config);
   const credentialsRepository = createCredentialsRepository({ db });
   const credentials = createCredentialsService({
@@ -99,6 +102,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     audit,
     users,
     sessions,
+    magicLinks,
     teams,
     accessTokens,
     credentials,

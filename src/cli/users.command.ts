@@ -78,8 +78,8 @@ async function createUser(options: CreateOptions): Promise<void> {
 async function loginLink(options: { email: string }): Promise<void> {
   const { email } = await import('../modules/users/users.schemas.js');
   const address = parse(email, options.email, '--email');
-  await withServices(async ({ sessions }) => {
-    const link = await sessions.issueLoginLink(address, { actorId: null });
+  await withServices(async ({ magicLinks }) => {
+    const link = await magicLinks.issueLoginLink(address, { actorId: null });
     if (!link) throw new Error(`No active user with email ${address}.`);
     // The URL is the secret: printed once here and stored only as a hash.
     console.log(link.url);

@@ -20,3 +20,14 @@ export interface AppEvents {
 }
 
 export class AppEventBus extends EventEmitter<AppEvents> {}
+
+type Handlers = { [E in keyof AppEvents]?: (...args: AppEvents[E]) => void };
+
+/** Subscribes a feature's listeners at once; the returned function removes them all (on close). */
+export function subscribe(events: AppEventBus, handlers: Handlers): () => void {
+  const entries = Object.entries(handlers) as [keyof AppEvents, (...args: never[]) => void][];
+  for (const [event, handler] of entries) events.on(event, handler as never);
+  return () => {
+    for (const [event, handler] of entries) events.off(event, handler as never);
+  };
+}

@@ -1,3 +1,4 @@
+import type { Namespace, Socket } from 'socket.io';
 import type { AgentActor } from '../identity/actor.model.js';
 import type { MessagePayload } from '../modules/rooms/rooms.schemas.js';
 
@@ -42,3 +43,7 @@ export interface SocketData {
 export const roomChannel = (roomId: string) => `room:${roomId}`;
 export const agentChannel = (agentId: string) => `agent:${agentId}`;
 export const credentialChannel = (credentialId: string) => `cred:${credentialId}`;
+
+type NoEvents = Record<string, never>;
+export type AgentNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;
+export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;

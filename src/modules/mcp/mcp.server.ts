@@ -1,20 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { FastifyBaseLogger } from 'fastify';
-import type { AppContext } from '../../context.js';
 import type { Actor, AgentActor } from '../../identity/actor.model.js';
-import type { MessageWaits } from './message-waits.js';
-import type { McpMetrics } from './mcp.metrics.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
-
-export interface ToolContext {
-  ctx: AppContext;
-  /** Every tool acts as this agent, through the same services and policy as its REST and socket calls. */
-  actor: AgentActor;
-  waits: MessageWaits;
-  metrics: McpMetrics;
-  log: FastifyBaseLogger;
-}
+import type { ToolContext } from './mcp.tool-context.js';
 
 /** Whatever the credential (JWT or API token), the services see the agent. */
 export function agentActorOf(actor: Extract<Actor, { kind: 'agent' | 'api-token' }>): AgentActor {
