@@ -15,6 +15,12 @@ export const roomsEnv = {
     .max(1_048_576)
     .default(16_384)
     .describe('Largest room message body, in UTF-8 bytes.'),
+  SOCKET_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(1_048_576)
+    .describe('Largest socket.io frame; a bigger one closes the socket. Keep it well above MESSAGE_MAX_BYTES.'),
   ROOM_REPLAY_LIMIT: z.coerce
     .number()
     .int()

@@ -9,7 +9,8 @@ export interface PresenceAgent {
 
 /** The one ack envelope: `{ok: true, ...}` or `{ok: false, error, message?, details?}`. */
 export type AckResponse =
-  ({ ok: true } & Record<string, unknown>) | { ok: false; error: string; message?: string; details?: unknown };
+  | ({ ok: true } & Record<string, unknown>)
+  | { ok: false; error: string; message?: string; details?: unknown; limit?: number };
 export type Ack = (response: AckResponse) => void;
 
 /** Every event a client may send on /agents: the type below derives from it, the tests walk it. */

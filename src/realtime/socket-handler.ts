@@ -13,7 +13,12 @@ export function failureAck(caught: unknown): Parameters<Ack>[0] {
       details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     };
   if (error instanceof AppError && error.statusCode < 500)
-    return { ok: false, error: error.statusCode === 403 ? 'forbidden' : error.code, message: error.message };
+    return {
+      ok: false,
+      error: error.statusCode === 403 ? 'forbidden' : error.code,
+      message: error.message,
+      ...(typeof error.fields['limit'] === 'number' ? { limit: error.fields['limit'] } : {}),
+    };
   const unavailable = error instanceof AppError && error.code === 'unavailable';
   return {
     ok: false,

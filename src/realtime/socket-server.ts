@@ -15,6 +15,7 @@ import {
   type SocketData,
 } from './socket-events.js';
 import { socketFeatures } from './socket-features.js';
+import { limitPayloads } from './payload-limits.js';
 import { createTokenBucket } from './token-bucket.js';
 
 type NoEvents = Record<string, never>;
@@ -36,7 +37,9 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     pingInterval: 10_000,
     pingTimeout: 20_000,
     serveClient: false,
-    maxHttpBufferSize: ctx.config.MESSAGE_MAX_BYTES * 2 + 8192,
+    // The transport bound: a frame over it closes the socket ("transport close"). Below it, each event's own
+    // limit answers the error ack payload_too_large and the socket stays (payload-limits.ts, the rooms service).
+    maxHttpBufferSize: ctx.config.SOCKET_MAX_FRAME_BYTES,
     cors: { origin: allowedOrigins(ctx.config), credentials: true },
   });
   // Several instances: broadcasts and disconnects reach sockets on every instance.
@@ -83,6 +86,7 @@ export function attachSocketServer(app: AppInstance, ctx: AppContext): Server {
     void socket.join([agentChannel(agentId), credentialChannel(socket.data.actor.credentialId)]);
 
     limitRate(socket);
+    limitPayloads(socket);
     let expiry = scheduleExpiry(socket);
 
     socket.on('auth:refresh', (payload: unknown, ack?: Ack) => {
