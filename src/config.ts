@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { agentsEnv } from './config/agents.env.js';
+import { alertsEnv } from './config/alerts.env.js';
 import { databaseEnv } from './config/database.env.js';
 import { resolveDatabaseUrl } from './config/database-url.js';
 import { ConfigError } from './config/env-types.js';
@@ -27,6 +28,7 @@ export const envSchema = z.object({
   ...metricsEnv,
   ...roomsEnv,
   ...scaleEnv,
+  ...alertsEnv,
 });
 
 export type Env = z.infer<typeof envSchema>;

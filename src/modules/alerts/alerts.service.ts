@@ -1,0 +1,58 @@
+import type { AlertState } from '../../db/schema/index.js';
+import type { UserActor } from '../../identity/actor.model.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { ensureAlerting, scopeOf } from './alert-access.js';
+import type { AlertStatesRepository } from './alert-states.repository.js';
+import { alertNotFound, notAcknowledgeable } from './alerts.errors.js';
+import type { AlertsQuery, EventsQuery } from './alerts.schemas.js';
+
+interface Deps {
+  repository: AlertStatesRepository;
+  audit: AuditService;
+}
+
+const ACTIVE: AlertState[] = ['pending', 'firing'];
+
+/** Reading alerts and their history, and acknowledging a firing one. */
+export function createAlertsService({ repository, audit }: Deps) {
+  return {
+    async list(actor: UserActor, query: AlertsQuery) {
+      const states = query.state === 'active' ? ACTIVE : [query.state];
+      const rows = await repository.list(
+        scopeOf(actor),
+        { states, severity: query.severity, agentId: query.agent_id, ruleId: query.rule_id },
+        { limit: query.limit, cursor: query.cursor },
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        alerts: page.map((r) => ({ ...r.alert, ruleName: r.ruleName, severity: r.severity, agentName: r.agentName })),
+        nextCursor: rows.length > query.limit && last ? last.alert.id : null,
+      };
+    },
+
+    async events(actor: UserActor, query: EventsQuery) {
+      const rows = await repository.events(
+        scopeOf(actor),
+        { agentId: query.agent_id, ruleId: query.rule_id },
+        { limit: query.limit, cursor: query.cursor },
+      );
+      const page = rows.slice(0, query.limit).map((r) => r.event);
+      const last = page.at(-1);
+      return { events: page, nextCursor: rows.length > query.limit && last ? last.id : null };
+    },
+
+    /** A person takes a firing alert: repeats stop until it resolves (and fires again). */
+    async acknowledge(id: string, actor: UserActor, ip?: string) {
+      const found = await repository.find(id);
+      if (!found) throw alertNotFound();
+      ensureAlerting(actor, 'use', { id, ownerId: found.ownerId, teamId: found.teamId }, () => alertNotFound());
+      const acknowledged = await repository.acknowledge(id, actor.user.id, new Date());
+      if (!acknowledged) throw notAcknowledgeable();
+      await audit.record({ type: 'alert.acknowledged', actor, subjectType: 'alert', subjectId: id, ip });
+      return { ...acknowledged, ruleName: found.ruleName, severity: found.severity, agentName: found.agentName };
+    },
+  };
+}
+
+export type AlertsService = ReturnType<typeof createAlertsService>;
