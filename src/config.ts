@@ -81,7 +81,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
 
 /** Builds a config for tests and tools without touching the environment or disk. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  // Tests drive alert evaluation and delivery by hand (services.alerting), not on timers.
+  const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ALERTS_ENABLED: 'false' });
   return {
     ...env,
     databaseUrl: undefined,

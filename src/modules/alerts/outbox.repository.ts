@@ -16,7 +16,8 @@ export function createOutboxRepository({ db }: { db: Db }) {
   return {
     /**
      * Takes up to `limit` due rows (pending, or sending with an expired lease) and leases them until
-     * `leaseUntil`. SKIP LOCKED: two instances claiming at once never take the same row.
+     * `leaseUntil`, the oldest undelivered row of each (alert, channel) only. SKIP LOCKED: two instances
+     * claiming at once never take the same row.
      */
     claim: async (now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> => {
       const rows = await queryRows<{
@@ -31,10 +32,15 @@ export function createOutboxRepository({ db }: { db: Db }) {
         sql`update notification_outbox o
             set status = 'sending', lease_until = ${leaseUntil.toISOString()}::timestamptz, attempts = o.attempts + 1
             where o.id in (
-              select id from notification_outbox
-              where (status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz)
-                 or (status = 'sending' and lease_until < ${now.toISOString()}::timestamptz)
-              order by next_attempt_at
+              select n.id from notification_outbox n
+              where ((n.status = 'pending' and n.next_attempt_at <= ${now.toISOString()}::timestamptz)
+                  or (n.status = 'sending' and n.lease_until < ${now.toISOString()}::timestamptz))
+                -- In order per alert and channel: a resolved never overtakes its firing.
+                and not exists (
+                  select 1 from notification_outbox p
+                  where p.channel_id = n.channel_id and p.payload->>'alert' = n.payload->>'alert'
+                    and p.status in ('pending', 'sending') and p.created_at < n.created_at)
+              order by n.next_attempt_at
               limit ${limit}
               for update skip locked)
             returning o.id, o.idempotency_key, o.channel_id, o.payload, o.attempts, o.created_at`,
