@@ -143,11 +143,11 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({
+      const res: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({
         url: `/api/v1/alerts?rule_id=${rule.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
         headers: owner.headers,
       });
-      const page = res.json<{ alerts: { id: string }[]; next_cursor: string | null }>();
+      const page: { alerts: { id: string }[]; next_cursor: string | null } = res.json<{ alerts: { id: string }[]; next_cursor: string | null }>();
       seen.push(...page.alerts.map((a) => a.id));
       cursor = page.next_cursor;
     } while (cursor);

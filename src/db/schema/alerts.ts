@@ -101,6 +101,8 @@ export const alerts = pgTable(
     value: doublePrecision('value'),
     lastNotifiedAt: timestamp('last_notified_at', { withTimezone: true }),
     acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
+    /** Set when an agent (MCP acknowledge_alert) took it rather than a person. */
+    acknowledgedByAgent: uuid('acknowledged_by_agent').references(() => agents.id, { onDelete: 'set null' }),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

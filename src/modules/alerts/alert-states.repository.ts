@@ -74,6 +74,19 @@ export function createAlertStatesRepository({ db }: { db: Db }) {
           .where(eq(alerts.id, id))
       )[0],
 
+    /** Alerts about these agents (an agent's tenant over MCP), newest first. */
+    aboutAgents: async (agentIds: string[], states: AlertState[], limit: number) =>
+      agentIds.length === 0
+        ? []
+        : db
+            .select(alertColumns)
+            .from(alerts)
+            .innerJoin(alertRules, eq(alertRules.id, alerts.ruleId))
+            .innerJoin(agents, eq(agents.id, alerts.agentId))
+            .where(and(inArray(alerts.agentId, agentIds), inArray(alerts.state, states)))
+            .orderBy(desc(alerts.since), desc(alerts.id))
+            .limit(limit),
+
     list: async (
       scope: Scope,
       filter: {
@@ -122,11 +135,14 @@ export function createAlertStatesRepository({ db }: { db: Db }) {
         .orderBy(desc(alertEvents.createdAt), desc(alertEvents.id))
         .limit(page.limit + 1),
 
-    acknowledge: async (id: string, userId: string, now: Date) =>
+    acknowledge: async (id: string, by: { userId: string } | { agentId: string }, now: Date) =>
       (
         await db
           .update(alerts)
-          .set({ acknowledgedBy: userId, acknowledgedAt: now })
+          .set({
+            ...('userId' in by ? { acknowledgedBy: by.userId } : { acknowledgedByAgent: by.agentId }),
+            acknowledgedAt: now,
+          })
           .where(and(eq(alerts.id, id), eq(alerts.state, 'firing')))
           .returning()
       )[0],
@@ -205,7 +221,7 @@ export function createAlertStatesRepository({ db }: { db: Db }) {
               since: t.since,
               value: t.value,
               updatedAt: t.now,
-              ...(t.to !== 'firing' ? { acknowledgedBy: null, acknowledgedAt: null } : {}),
+              ...(t.to !== 'firing' ? { acknowledgedBy: null, acknowledgedByAgent: null, acknowledgedAt: null } : {}),
               ...(t.notifications.length > 0 ? { lastNotifiedAt: t.now } : {}),
             })
             .where(

@@ -74,7 +74,12 @@ export function createAlerting({ config, db, embedded, agents, teams, users, roo
   return {
     rules: createAlertRulesService({ repository: rulesRepository, agents, teams, channels, audit }),
     channels,
-    alerts: createAlertsService({ repository: statesRepository, audit }),
+    alerts: createAlertsService({
+      repository: statesRepository,
+      audit,
+      tenantAgentIds: async (actor) =>
+        (await agents.listTenant(actor.agent.ownerId, actor.agent.teamId)).agents.map((a) => a.id),
+    }),
     evaluation: createAlertEvaluationService({
       config,
       rules: rulesRepository,

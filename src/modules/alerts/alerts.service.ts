@@ -1,5 +1,6 @@
 import type { AlertState } from '../../db/schema/index.js';
-import type { UserActor } from '../../identity/actor.model.js';
+import type { AgentActor, UserActor } from '../../identity/actor.model.js';
+import { agentResource, authorize } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ensureAlerting, scopeOf } from './alert-access.js';
 import type { AlertStatesRepository } from './alert-states.repository.js';
@@ -9,12 +10,14 @@ import type { AlertsQuery, EventsQuery } from './alerts.schemas.js';
 interface Deps {
   repository: AlertStatesRepository;
   audit: AuditService;
+  /** The agents of an agent's owner and team (what MCP's list_agents shows it). */
+  tenantAgentIds: (actor: AgentActor) => Promise<string[]>;
 }
 
 const ACTIVE: AlertState[] = ['pending', 'firing'];
 
 /** Reading alerts and their history, and acknowledging a firing one. */
-export function createAlertsService({ repository, audit }: Deps) {
+export function createAlertsService({ repository, audit, tenantAgentIds }: Deps) {
   return {
     async list(actor: UserActor, query: AlertsQuery) {
       const states = query.state === 'active' ? ACTIVE : [query.state];
@@ -42,12 +45,29 @@ export function createAlertsService({ repository, audit }: Deps) {
       return { events: page, nextCursor: rows.length > query.limit && last ? last.id : null };
     },
 
+    /** MCP list_alerts: alerts about the agents of the calling agent's tenant. */
+    async listForAgent(actor: AgentActor, state: AlertsQuery['state'], limit: number) {
+      const rows = await repository.aboutAgents(await tenantAgentIds(actor), state === 'active' ? ACTIVE : [state], limit);
+      return rows.map((r) => ({ ...r.alert, ruleName: r.ruleName, severity: r.severity, agentName: r.agentName }));
+    },
+
+    /** MCP acknowledge_alert: an agent takes an alert about itself (an admin agent: about its tenant's agents). */
+    async acknowledgeByAgent(id: string, actor: AgentActor) {
+      const found = await repository.find(id);
+      if (!found || !authorize(actor, 'use', agentResource({ id: found.alert.agentId, ownerId: found.ownerId, teamId: found.teamId })))
+        throw alertNotFound();
+      const acknowledged = await repository.acknowledge(id, { agentId: actor.agent.id }, new Date());
+      if (!acknowledged) throw notAcknowledgeable();
+      await audit.record({ type: 'alert.acknowledged', actor, subjectType: 'alert', subjectId: id });
+      return { ...acknowledged, ruleName: found.ruleName, severity: found.severity, agentName: found.agentName };
+    },
+
     /** A person takes a firing alert: repeats stop until it resolves (and fires again). */
     async acknowledge(id: string, actor: UserActor, ip?: string) {
       const found = await repository.find(id);
       if (!found) throw alertNotFound();
       ensureAlerting(actor, 'use', { id, ownerId: found.ownerId, teamId: found.teamId }, () => alertNotFound());
-      const acknowledged = await repository.acknowledge(id, actor.user.id, new Date());
+      const acknowledged = await repository.acknowledge(id, { userId: actor.user.id }, new Date());
       if (!acknowledged) throw notAcknowledgeable();
       await audit.record({ type: 'alert.acknowledged', actor, subjectType: 'alert', subjectId: id, ip });
       return { ...acknowledged, ruleName: found.ruleName, severity: found.severity, agentName: found.agentName };
