@@ -24,7 +24,11 @@ async function startSmtp() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('notification delivery: retries, timeouts, presets, email and rooms', () => {
@@ -36,7 +40,12 @@ describe('notification delivery: retries, timeouts, presets, email and rooms', (
   beforeAll(async () => {
     smtp = await startSmtp();
     t = await createTestApp({
-      config: { ALERT_WEBHOOK_ALLOW_PRIVATE: true, ALERT_DELIVERY_TIMEOUT_MS: 300, SMTP_URL: smtp.url, SMTP_FROM: 'AgentHub <alerts@hub.test>' },
+      config: {
+        ALERT_WEBHOOK_ALLOW_PRIVATE: true,
+        ALERT_DELIVERY_TIMEOUT_MS: 300,
+        SMTP_URL: smtp.url,
+        SMTP_FROM: 'AgentHub <alerts@hub.test>',
+      },
     });
     admin = await signInAdmin(t);
     owner = await createUser(t, admin);
@@ -135,7 +144,12 @@ describe('notification delivery: retries, timeouts, presets, email and rooms', (
     const receiver = await startReceiver();
     try {
       const slack = await createChannel(t, owner, { kind: 'webhook', preset: 'slack', name: 's', url: receiver.url });
-      const discord = await createChannel(t, owner, { kind: 'webhook', preset: 'discord', name: 'd', url: receiver.url });
+      const discord = await createChannel(t, owner, {
+        kind: 'webhook',
+        preset: 'discord',
+        name: 'd',
+        url: receiver.url,
+      });
       const base = receiver.url.replace(/\/hook$/, '');
       const telegram = await createChannel(t, owner, {
         kind: 'webhook',
@@ -151,7 +165,9 @@ describe('notification delivery: retries, timeouts, presets, email and rooms', (
       const texts = receiver.received.map((r) => r.body);
       expect(texts).toContainEqual({ text: expect.stringContaining('[FIRING] critical') });
       expect(texts).toContainEqual({ content: expect.stringContaining('cpu.usage = 97.5 (>= 90)') });
-      expect(texts).toContainEqual(expect.objectContaining({ chat_id: '-100200', text: expect.stringContaining('[FIRING]') }));
+      expect(texts).toContainEqual(
+        expect.objectContaining({ chat_id: '-100200', text: expect.stringContaining('[FIRING]') }),
+      );
       const tg = receiver.received.find((r) => (r.body as { chat_id?: string }).chat_id === '-100200');
       expect(tg).toBeDefined();
       const ntfyHit = receiver.received.find((r) => r.headers['priority'] !== undefined);
@@ -197,10 +213,18 @@ describe('notification delivery: retries, timeouts, presets, email and rooms', (
     const receiver = await startReceiver((n) => (n === 1 ? 200 : 500));
     try {
       const { channel } = await createChannel(t, owner, { kind: 'webhook', name: 'test me', url: receiver.url });
-      const ok = await t.app.inject({ method: 'POST', url: `/api/v1/notification-channels/${channel.id}/test`, headers: owner.headers });
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/notification-channels/${channel.id}/test`,
+        headers: owner.headers,
+      });
       expect(ok.json()).toEqual({ delivered: true, error: null });
       expect(receiver.received[0]?.body).toMatchObject({ status: 'test' });
-      const failed = await t.app.inject({ method: 'POST', url: `/api/v1/notification-channels/${channel.id}/test`, headers: owner.headers });
+      const failed = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/notification-channels/${channel.id}/test`,
+        headers: owner.headers,
+      });
       expect(failed.json()).toEqual({ delivered: false, error: 'HTTP 500' });
     } finally {
       await receiver.close();

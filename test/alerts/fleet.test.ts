@@ -58,7 +58,9 @@ describe('the evaluation and delivery jobs run on their own when alerting is ena
   let t: TestApp;
   afterAll(async () => t.close());
   beforeAll(async () => {
-    t = await createTestApp({ config: { ALERTS_ENABLED: true, ALERT_EVAL_INTERVAL: 1, ALERT_WEBHOOK_ALLOW_PRIVATE: true } });
+    t = await createTestApp({
+      config: { ALERTS_ENABLED: true, ALERT_EVAL_INTERVAL: 1, ALERT_WEBHOOK_ALLOW_PRIVATE: true },
+    });
   });
 
   it('fires and delivers within a few seconds without anyone calling them', async () => {
@@ -67,7 +69,16 @@ describe('the evaluation and delivery jobs run on their own when alerting is ena
     try {
       const { channel } = await createChannel(t, admin, { kind: 'webhook', name: 'jobs', url: receiver.url });
       const agent = await createIngestingAgent(t, admin);
-      await createRule(t, admin, { name: 'jobs', kind: 'metric_threshold', agent_id: agent.agent.id, path: 'cpu.usage', op: '>', threshold: 1, for: 0, channel_ids: [channel.id] });
+      await createRule(t, admin, {
+        name: 'jobs',
+        kind: 'metric_threshold',
+        agent_id: agent.agent.id,
+        path: 'cpu.usage',
+        op: '>',
+        threshold: 1,
+        for: 0,
+        channel_ids: [channel.id],
+      });
       await postCpu(t, agent, nowSeconds(), [[0, 50]]);
       await expect.poll(() => receiver.received.length, { timeout: 10_000, interval: 200 }).toBe(1);
     } finally {

@@ -37,7 +37,16 @@ describe('MCP list_alerts and acknowledge_alert', () => {
       [stranger, theirs],
     ] as const) {
       const { channel } = await createChannel(t, person, { kind: 'webhook', name: 'h', url: receiver.url });
-      await createRule(t, person, { name: `cpu ${agent.serverId}`, kind: 'metric_threshold', agent_id: agent.agent.id, path: 'cpu.usage', op: '>', threshold: 90, for: 0, channel_ids: [channel.id] });
+      await createRule(t, person, {
+        name: `cpu ${agent.serverId}`,
+        kind: 'metric_threshold',
+        agent_id: agent.agent.id,
+        path: 'cpu.usage',
+        op: '>',
+        threshold: 90,
+        for: 0,
+        channel_ids: [channel.id],
+      });
       await postCpu(t, agent, nowSeconds(), [[0, 99]]);
     }
     await t.ctx.services.alerting.evaluation.evaluateAll();
@@ -53,7 +62,9 @@ describe('MCP list_alerts and acknowledge_alert', () => {
     const { alerts } = await mcp.ok<{ alerts: McpAlert[] }>('list_alerts');
     expect(alerts.map((a) => a.agent_id).sort()).toEqual([mine.agent.id, sibling.agent.id].sort());
     const own = alerts.find((a) => a.agent_id === mine.agent.id);
-    const acked = await mcp.ok<{ alert: { acknowledged_at: string | null } }>('acknowledge_alert', { alert_id: own?.id });
+    const acked = await mcp.ok<{ alert: { acknowledged_at: string | null } }>('acknowledge_alert', {
+      alert_id: own?.id,
+    });
     expect(acked.alert.acknowledged_at).not.toBeNull();
 
     // A plain agent may not take its sibling's alert, and a stranger's alert does not exist for it.

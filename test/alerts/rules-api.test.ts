@@ -64,7 +64,12 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
       valid({ quiet_hours: { start: '22:00', end: '07:00', tz: 'Mars/Olympus' } }),
       { ...valid(), name: '' },
     ]) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/alert-rules', headers: owner.headers, payload: body });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/alert-rules',
+        headers: owner.headers,
+        payload: body,
+      });
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(res.json<{ error: string }>().error).toBe('invalid_request');
       expect(res.body).not.toMatch(/at .*\.ts:|select |insert /i);
@@ -115,7 +120,11 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
       { method: 'DELETE', url: `/api/v1/notification-channels/${channelId}` },
       { method: 'POST', url: `/api/v1/notification-channels/${channelId}/test` },
       { method: 'POST', url: `/api/v1/alerts/${alert?.id}/acknowledge` },
-      { method: 'POST', url: '/api/v1/silences', payload: { rule_id: rule.id, until: new Date(Date.now() + 60_000).toISOString() } },
+      {
+        method: 'POST',
+        url: '/api/v1/silences',
+        payload: { rule_id: rule.id, until: new Date(Date.now() + 60_000).toISOString() },
+      },
       { method: 'POST', url: '/api/v1/alert-rules', payload: valid({ agent_id: agent.agent.id }) },
       { method: 'POST', url: '/api/v1/alert-rules', payload: valid() },
     ] as const;
@@ -131,7 +140,9 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
     );
     for (const res of lists) expect(Object.values(res.json<Record<string, unknown[]>>())[0]).toEqual([]);
     // The owner still has it all.
-    expect((await t.app.inject({ url: `/api/v1/alert-rules/${rule.id}`, headers: owner.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: `/api/v1/alert-rules/${rule.id}`, headers: owner.headers })).statusCode).toBe(
+      200,
+    );
   });
 
   it('pages the alert list with a cursor', async () => {
@@ -147,7 +158,10 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
         url: `/api/v1/alerts?rule_id=${rule.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
         headers: owner.headers,
       });
-      const page: { alerts: { id: string }[]; next_cursor: string | null } = res.json<{ alerts: { id: string }[]; next_cursor: string | null }>();
+      const page: { alerts: { id: string }[]; next_cursor: string | null } = res.json<{
+        alerts: { id: string }[];
+        next_cursor: string | null;
+      }>();
       seen.push(...page.alerts.map((a) => a.id));
       cursor = page.next_cursor;
     } while (cursor);
@@ -161,7 +175,13 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
 
   it('fires agent_offline when a real agent goes silent, and resolves when it reports again', async () => {
     const agent = await createIngestingAgent(t, admin, { owner });
-    const rule = await createRule(t, owner, { name: 'gone', kind: 'agent_offline', agent_id: agent.agent.id, for: '5m', channel_ids: [channelId] });
+    const rule = await createRule(t, owner, {
+      name: 'gone',
+      kind: 'agent_offline',
+      agent_id: agent.agent.id,
+      for: '5m',
+      channel_ids: [channelId],
+    });
     await postCpu(t, agent, nowSeconds(), [[0, 10]]);
     const evaluateAt = (offsetSeconds: number) =>
       t.ctx.services.alerting.evaluation.evaluateAll(new Date(Date.now() + offsetSeconds * 1000));
@@ -176,14 +196,30 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
 
   it('fires no_data for an online agent whose samples lack the path', async () => {
     const agent = await createIngestingAgent(t, admin, { owner });
-    const rule = await createRule(t, owner, { name: 'no temp', kind: 'no_data', agent_id: agent.agent.id, path: 'sensors.temp', for: '1m', channel_ids: [channelId] });
+    const rule = await createRule(t, owner, {
+      name: 'no temp',
+      kind: 'no_data',
+      agent_id: agent.agent.id,
+      path: 'sensors.temp',
+      for: '1m',
+      channel_ids: [channelId],
+    });
     // Linked long enough ago for a minute of missing data to mean something.
-    await t.database.db.execute(sql`update agents set approved_at = now() - interval '1 hour' where id = ${agent.agent.id}::uuid`);
+    await t.database.db.execute(
+      sql`update agents set approved_at = now() - interval '1 hour' where id = ${agent.agent.id}::uuid`,
+    );
     const now = nowSeconds();
-    await postCpu(t, agent, now, [[50, 10], [20, 12]]);
+    await postCpu(t, agent, now, [
+      [50, 10],
+      [20, 12],
+    ]);
     await t.ctx.services.alerting.evaluation.evaluateAll(new Date(now * 1000));
     expect((await alertsOf(t, owner, `?rule_id=${rule.id}`))[0]).toMatchObject({ state: 'firing' });
-    const res = await ingest(t, agent.jwt, { server_id: agent.serverId, timestamp: now + 1, metrics: { sensors: { temp: 41 } } });
+    const res = await ingest(t, agent.jwt, {
+      server_id: agent.serverId,
+      timestamp: now + 1,
+      metrics: { sensors: { temp: 41 } },
+    });
     expect(res.statusCode).toBe(200);
     await t.ctx.services.alerting.evaluation.evaluateAll(new Date((now + 2) * 1000));
     expect(await alertsOf(t, owner, `?rule_id=${rule.id}&state=ok`)).toHaveLength(1);
@@ -193,7 +229,11 @@ describe('alert rules, channels and silences: validation, tenancy and the other 
     const agent = await createIngestingAgent(t, admin, { owner });
     const rule = await createRule(t, owner, valid({ agent_id: agent.agent.id, for: 0, name: 'deactivated' }));
     await postCpu(t, agent, nowSeconds(), [[0, 99]]);
-    const off = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent.agent.id}/deactivate`, headers: owner.headers });
+    const off = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/agents/${agent.agent.id}/deactivate`,
+      headers: owner.headers,
+    });
     expect(off.statusCode).toBe(200);
     await t.ctx.services.alerting.evaluation.evaluateAll();
     expect(await alertsOf(t, owner, `?rule_id=${rule.id}&state=firing`)).toEqual([]);

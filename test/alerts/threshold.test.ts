@@ -39,7 +39,9 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
   const forRule = (ruleId: string, list: ReceivedWebhook[]) =>
     list.filter((r) => (r.body as { rule: { id: string } }).rule.id === ruleId);
 
-  async function agentWithRule(extra: Record<string, unknown> = {}): Promise<{ agent: IngestingAgent; ruleId: string }> {
+  async function agentWithRule(
+    extra: Record<string, unknown> = {},
+  ): Promise<{ agent: IngestingAgent; ruleId: string }> {
     const agent = await createIngestingAgent(t, admin, { owner });
     const rule = await createRule(t, owner, {
       name: 'cpu high',
@@ -59,7 +61,9 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
   it('shows the secret once: the list gives only its last four characters', async () => {
     expect(secret).toMatch(/^whsec_/);
     const res = await t.app.inject({ url: '/api/v1/notification-channels', headers: owner.headers });
-    const listed = res.json<{ channels: { id: string; secret_hint: string }[] }>().channels.find((c) => c.id === channelId);
+    const listed = res
+      .json<{ channels: { id: string; secret_hint: string }[] }>()
+      .channels.find((c) => c.id === channelId);
     expect(listed?.secret_hint).toBe(`…${secret.slice(-4)}`);
     expect(res.body).not.toContain(secret);
   });
@@ -67,7 +71,13 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
   it('never fires on a short spike: one sample over the line goes pending, then back to ok', async () => {
     const { agent, ruleId } = await agentWithRule();
     const now = nowSeconds();
-    await postCpu(t, agent, now, [[150, 40], [120, 41], [90, 42], [60, 43], [30, 99]]);
+    await postCpu(t, agent, now, [
+      [150, 40],
+      [120, 41],
+      [90, 42],
+      [60, 43],
+      [30, 99],
+    ]);
     await evaluate(now);
     expect((await alertsOf(t, owner, `?rule_id=${ruleId}`)).map((a) => a.state)).toEqual(['pending']);
     await postCpu(t, agent, now + 30, [[0, 42]]);
@@ -87,7 +97,14 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
   it('fires when every sample of the window breaches, signs the body, and resolves once below the line', async () => {
     const { agent, ruleId } = await agentWithRule();
     const now = nowSeconds();
-    await postCpu(t, agent, now, [[150, 95], [120, 96], [90, 97], [60, 98], [30, 99], [0, 97]]);
+    await postCpu(t, agent, now, [
+      [150, 95],
+      [120, 96],
+      [90, 97],
+      [60, 98],
+      [30, 99],
+      [0, 97],
+    ]);
     await evaluate(now);
     const [alert] = await alertsOf(t, owner, `?rule_id=${ruleId}`);
     expect(alert).toMatchObject({ state: 'firing', value: 97, agent_id: agent.agent.id });
@@ -96,7 +113,9 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     expect(firing).toHaveLength(1);
     const [hook] = firing;
     expect(verifySignature(secret, hook?.raw ?? '', hook?.headers['x-agenthub-signature'])).toBe(true);
-    expect(verifySignature('another-secret-entirely', hook?.raw ?? '', hook?.headers['x-agenthub-signature'])).toBe(false);
+    expect(verifySignature('another-secret-entirely', hook?.raw ?? '', hook?.headers['x-agenthub-signature'])).toBe(
+      false,
+    );
     expect(hook?.headers['x-agenthub-delivery']).toMatch(/.+:.+/);
     expect(hook?.body).toMatchObject({
       status: 'firing',
@@ -124,7 +143,14 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     const hover = async (resolve: number | undefined) => {
       const { agent, ruleId } = await agentWithRule(resolve === undefined ? {} : { resolve_threshold: resolve });
       const now = nowSeconds();
-      await postCpu(t, agent, now, [[150, 95], [120, 95], [90, 95], [60, 95], [30, 95], [0, 95]]);
+      await postCpu(t, agent, now, [
+        [150, 95],
+        [120, 95],
+        [90, 95],
+        [60, 95],
+        [30, 95],
+        [0, 95],
+      ]);
       await evaluate(now);
       // Hovering: 89, 91, 89, 91 ...
       for (let i = 1; i <= 6; i++) {
@@ -143,14 +169,25 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     const { agent, ruleId } = await agentWithRule({ repeat: '5m' });
     // In the past, so the later samples are still inside the accepted window.
     const now = nowSeconds() - 900;
-    await postCpu(t, agent, now, [[150, 95], [120, 95], [90, 95], [60, 95], [30, 95], [0, 95]]);
+    await postCpu(t, agent, now, [
+      [150, 95],
+      [120, 95],
+      [90, 95],
+      [60, 95],
+      [30, 95],
+      [0, 95],
+    ]);
     await evaluate(now);
     await postCpu(t, agent, now + 301, [[0, 96]]);
     await evaluate(now + 301);
     await deliverAll(t);
     expect(forRule(ruleId, receiver.received)).toHaveLength(2);
     const [alert] = await alertsOf(t, owner, `?rule_id=${ruleId}`);
-    const ack = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${alert?.id}/acknowledge`, headers: owner.headers });
+    const ack = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/alerts/${alert?.id}/acknowledge`,
+      headers: owner.headers,
+    });
     expect(ack.statusCode).toBe(200);
     expect(ack.json<{ alert: { acknowledged_by: string } }>().alert.acknowledged_by).toBe(owner.id);
     await postCpu(t, agent, now + 700, [[0, 96]]);
@@ -165,11 +202,22 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
       method: 'POST',
       url: '/api/v1/silences',
       headers: owner.headers,
-      payload: { agent_id: agent.agent.id, until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'maintenance' },
+      payload: {
+        agent_id: agent.agent.id,
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+        reason: 'maintenance',
+      },
     });
     expect(silence.statusCode).toBe(201);
     const now = nowSeconds();
-    await postCpu(t, agent, now, [[150, 95], [120, 95], [90, 95], [60, 95], [30, 95], [0, 95]]);
+    await postCpu(t, agent, now, [
+      [150, 95],
+      [120, 95],
+      [90, 95],
+      [60, 95],
+      [30, 95],
+      [0, 95],
+    ]);
     await evaluate(now);
     await deliverAll(t);
     expect(forRule(ruleId, receiver.received)).toHaveLength(0);
@@ -180,8 +228,18 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     });
 
     // Quiet all day long (00:00 to 23:59) for a warning rule: recorded, not sent.
-    const quiet = await agentWithRule({ severity: 'warning', quiet_hours: { start: '00:00', end: '23:59', tz: 'UTC' } });
-    await postCpu(t, quiet.agent, now, [[150, 95], [120, 95], [90, 95], [60, 95], [30, 95], [0, 95]]);
+    const quiet = await agentWithRule({
+      severity: 'warning',
+      quiet_hours: { start: '00:00', end: '23:59', tz: 'UTC' },
+    });
+    await postCpu(t, quiet.agent, now, [
+      [150, 95],
+      [120, 95],
+      [90, 95],
+      [60, 95],
+      [30, 95],
+      [0, 95],
+    ]);
     const minute = new Date(now * 1000).getUTCHours() * 60 + new Date(now * 1000).getUTCMinutes();
     await evaluate(now);
     await deliverAll(t);

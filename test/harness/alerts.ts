@@ -15,7 +15,9 @@ export interface ReceivedWebhook {
  * A real HTTP server that receives webhooks. `answer` decides each response: a status, or 'hang'
  * (never answers, to prove the sender's timeout). Deliveries are recorded as they arrive.
  */
-export async function startReceiver(answer: (n: number) => number | 'hang' | { status: number; headers: Record<string, string> } = () => 200) {
+export async function startReceiver(
+  answer: (n: number) => number | 'hang' | { status: number; headers: Record<string, string> } = () => 200,
+) {
   const received: ReceivedWebhook[] = [];
   const hanging = new Set<() => void>();
   let count = 0;
@@ -62,19 +64,34 @@ export function verifySignature(secret: string, raw: string, header: string | st
 }
 
 export async function createChannel(t: TestApp, person: Person, body: Record<string, unknown>) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/notification-channels', headers: person.headers, payload: body });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/notification-channels',
+    headers: person.headers,
+    payload: body,
+  });
   if (res.statusCode !== 201) throw new Error(`channel creation failed: ${res.statusCode} ${res.body}`);
   return res.json<{ channel: { id: string; secret_hint: string | null }; secret: string | null }>();
 }
 
 export async function createRule(t: TestApp, person: Person, body: Record<string, unknown>) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/alert-rules', headers: person.headers, payload: body });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/alert-rules',
+    headers: person.headers,
+    payload: body,
+  });
   if (res.statusCode !== 201) throw new Error(`rule creation failed: ${res.statusCode} ${res.body}`);
   return res.json<{ rule: { id: string } }>().rule;
 }
 
 /** Posts one snapshot per entry, `secondsAgo` before `now`, with `cpu.usage` = value. */
-export async function postCpu(t: TestApp, agent: IngestingAgent, now: number, points: [secondsAgo: number, value: number][]) {
+export async function postCpu(
+  t: TestApp,
+  agent: IngestingAgent,
+  now: number,
+  points: [secondsAgo: number, value: number][],
+) {
   const res = await ingest(t, agent.jwt, {
     server_id: agent.serverId,
     samples: points.map(([ago, value]) => ({ timestamp: now - ago, metrics: { cpu: { usage: value } } })),
@@ -85,7 +102,9 @@ export async function postCpu(t: TestApp, agent: IngestingAgent, now: number, po
 export async function alertsOf(t: TestApp, person: Person, query = '') {
   const res = await t.app.inject({ url: `/api/v1/alerts${query}`, headers: person.headers });
   if (res.statusCode !== 200) throw new Error(`alerts failed: ${res.statusCode} ${res.body}`);
-  return res.json<{ alerts: { id: string; state: string; value: number | null; agent_id: string; rule_id: string }[] }>().alerts;
+  return res.json<{
+    alerts: { id: string; state: string; value: number | null; agent_id: string; rule_id: string }[];
+  }>().alerts;
 }
 
 /** Runs the sender until nothing is due (or `rounds` rounds). */
