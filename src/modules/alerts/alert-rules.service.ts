@@ -140,9 +140,18 @@ export function createAlertRulesService({ repository, agents, teams, channels, a
 
     listSilences: (actor: UserActor) => repository.listSilences([actor.user.id], new Date()),
 
+    /** Ends a silence: whoever may manage what it mutes (its rule, else its agent) may end it. */
     async unsilence(id: string, actor: UserActor) {
       const silence = await repository.findSilence(id);
-      if (!silence || (silence.ownerId !== actor.user.id && actor.user.role !== 'admin')) throw silenceNotFound();
+      if (!silence) throw silenceNotFound();
+      if (silence.ruleId) {
+        const rule = await repository.findById(silence.ruleId);
+        if (!rule) throw silenceNotFound();
+        ensureAlerting(actor, 'manage', rule, () => silenceNotFound());
+      } else if (silence.agentId) {
+        const { agent } = await agents.get(silence.agentId, actor).catch(() => Promise.reject(silenceNotFound()));
+        ensureAlerting(actor, 'manage', agent, () => silenceNotFound());
+      }
       await repository.deleteSilence(id);
     },
   };
