@@ -99,7 +99,19 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     events,
     metrics,
   });
-  const alerting = createAlerting({ config, db, embedded, agents, teams, users, rooms, audit, metrics, log });
+  const alerting = createAlerting({
+    config,
+    db,
+    embedded,
+    agents,
+    teams,
+    users,
+    rooms,
+    audit,
+    metrics,
+    events,
+    log,
+  });
   return {
     audit,
     users,

@@ -14,6 +14,7 @@ import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { adminPageRoutes } from '../web/admin.routes.js';
+import { alertsPageRoutes } from '../web/alerts.routes.js';
 import { agentPageRoutes } from '../web/agent.routes.js';
 import { dashboardPageRoutes } from '../web/dashboard.routes.js';
 import { linkPageRoutes } from '../web/link.routes.js';
@@ -51,5 +52,6 @@ export const routeModules: RouteModule[] = [
   roomStreamRoutes,
   teamPageRoutes,
   adminPageRoutes,
+  alertsPageRoutes,
   liveEventsRoutes,
 ];

@@ -49,7 +49,17 @@ describe('agenthub alerts list (command line)', () => {
       const agent = await createIngestingAgent(t, admin);
       agentName = agent.agent.name;
       const { channel } = await createChannel(t, admin, { kind: 'webhook', name: 'h', url: 'http://127.0.0.1:9/hook' });
-      await createRule(t, admin, { name: 'cpu high', kind: 'metric_threshold', agent_id: agent.agent.id, path: 'cpu.usage', op: '>', threshold: 90, for: 0, severity: 'critical', channel_ids: [channel.id] });
+      await createRule(t, admin, {
+        name: 'cpu high',
+        kind: 'metric_threshold',
+        agent_id: agent.agent.id,
+        path: 'cpu.usage',
+        op: '>',
+        threshold: 90,
+        for: 0,
+        severity: 'critical',
+        channel_ids: [channel.id],
+      });
       await postCpu(t, agent, nowSeconds(), [[0, 99]]);
       await t.ctx.services.alerting.evaluation.evaluateAll();
     } finally {

@@ -55,11 +55,18 @@ export function createAlertProbes(world: MatrixWorld): Record<string, ProbeFor> 
         method: 'POST',
         url: '/api/v1/metrics',
         headers: { authorization: `Bearer ${agent.jwt}` },
-        payload: { server_id: agent.agent.server_id, timestamp: Math.floor(Date.now() / 1000), metrics: { matrix: { load: 5 } } },
+        payload: {
+          server_id: agent.agent.server_id,
+          timestamp: Math.floor(Date.now() / 1000),
+          metrics: { matrix: { load: 5 } },
+        },
       });
       expect(sample.statusCode).toBe(200);
       await t.ctx.services.alerting.evaluation.evaluateAll();
-      const alerts = await t.app.inject({ url: `/api/v1/alerts?rule_id=${ruleId}&state=firing`, headers: owner.headers });
+      const alerts = await t.app.inject({
+        url: `/api/v1/alerts?rule_id=${ruleId}&state=firing`,
+        headers: owner.headers,
+      });
       const id = alerts.json<{ alerts: { id: string }[] }>().alerts[0]?.id;
       expect(id).toBeDefined();
       return id ?? '';
@@ -95,7 +102,10 @@ export function createAlertProbes(world: MatrixWorld): Record<string, ProbeFor> 
       url: `/api/v1/alert-rules/${await sharedRule()}`,
       json: { name: `renamed-${suffix()}` },
     }),
-    'DELETE /api/v1/alert-rules/:id': async () => ({ method: 'DELETE', url: `/api/v1/alert-rules/${await teamRule()}` }),
+    'DELETE /api/v1/alert-rules/:id': async () => ({
+      method: 'DELETE',
+      url: `/api/v1/alert-rules/${await teamRule()}`,
+    }),
     'POST /api/v1/silences': async () => ({
       method: 'POST',
       url: '/api/v1/silences',
@@ -123,5 +133,51 @@ export function createAlertProbes(world: MatrixWorld): Record<string, ProbeFor> 
       url: `/api/v1/alerts/${await firingAlert()}/acknowledge`,
     }),
     'GET /api/v1/alert-events': () => ({ method: 'GET', url: '/api/v1/alert-events' }),
+
+    // The pages: the same rules through forms.
+    'GET /alerts': () => ({ method: 'GET', url: '/alerts' }),
+    'POST /alerts/rules': async () => ({
+      method: 'POST',
+      url: '/alerts/rules',
+      form: {
+        name: `matrix-${suffix()}`,
+        kind: 'agent_offline',
+        agent_id: agent.agent.id,
+        for: '10m',
+        severity: 'warning',
+        channel_ids: await sharedChannel(),
+      },
+    }),
+    'GET /alerts/rules/:id': async () => ({ method: 'GET', url: `/alerts/rules/${await sharedRule()}` }),
+    'POST /alerts/rules/:id': async () => ({
+      method: 'POST',
+      url: `/alerts/rules/${await sharedRule()}`,
+      form: { name: `renamed-${suffix()}`, threshold: '1', for: '0', severity: 'warning', enabled: 'true' },
+    }),
+    'POST /alerts/rules/:id/delete': async () => ({
+      method: 'POST',
+      url: `/alerts/rules/${await teamRule()}/delete`,
+      form: {},
+    }),
+    'POST /alerts/channels': () => ({
+      method: 'POST',
+      url: '/alerts/channels',
+      form: { kind: 'room', name: `matrix-${suffix()}`, room_id: roomId },
+    }),
+    'POST /alerts/channels/:id/test': async () => ({
+      method: 'POST',
+      url: `/alerts/channels/${await sharedChannel()}/test`,
+      form: {},
+    }),
+    'POST /alerts/channels/:id/delete': async () => ({
+      method: 'POST',
+      url: `/alerts/channels/${await teamChannel()}/delete`,
+      form: {},
+    }),
+    'POST /alerts/:id/acknowledge': async () => ({
+      method: 'POST',
+      url: `/alerts/${await firingAlert()}/acknowledge`,
+      form: {},
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { RunExclusive } from '../../db/exclusive.js';
 import type { AlertRow, AlertRuleRow } from '../../db/schema/index.js';
+import type { AppEventBus } from '../../lib/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AlertRulesRepository } from './alert-rules.repository.js';
 import type { AlertStatesRepository } from './alert-states.repository.js';
@@ -16,8 +17,7 @@ interface Deps {
   states: AlertStatesRepository;
   exclusive: RunExclusive;
   metrics: Metrics;
-  /** Called once per cycle with the transitions written (live dashboards, tests). */
-  onTransitions?: (count: number) => void;
+  events: AppEventBus;
 }
 
 export interface CycleResult {
@@ -33,8 +33,13 @@ export interface CycleResult {
  * transition is written with its event and its outbox rows in one transaction, and only if the state is
  * still the one read (so two evaluators never notify one transition twice).
  */
-export function createAlertEvaluationService({ config, rules, states, exclusive, metrics }: Deps) {
-  async function evaluateRule(rule: AlertRuleRow, silenced: (ruleId: string, agentId: string) => boolean, now: Date) {
+export function createAlertEvaluationService({ config, rules, states, exclusive, metrics, events }: Deps) {
+  async function evaluateRule(
+    rule: AlertRuleRow,
+    silenced: (ruleId: string, agentId: string) => boolean,
+    now: Date,
+    changed: Set<string>,
+  ) {
     const result = { pairs: 0, transitions: 0, notifications: 0 };
     const scoped = await states.agentsInScope(rule);
     const current = new Map<string, AlertRow>((await states.forRule(rule.id)).map((s) => [s.agentId, s]));
@@ -119,6 +124,7 @@ export function createAlertEvaluationService({ config, rules, states, exclusive,
       });
       if (written) {
         result.transitions++;
+        changed.add(agent.id);
         if (notify && !suppressed) result.notifications += rule.channelIds.length;
       }
     }
@@ -133,12 +139,14 @@ export function createAlertEvaluationService({ config, rules, states, exclusive,
       const silenced = (ruleId: string, agentId: string) =>
         active.some((s) => (s.ruleId === null || s.ruleId === ruleId) && (s.agentId === null || s.agentId === agentId));
       const total: CycleResult = { rules: enabled.length, pairs: 0, transitions: 0, notifications: 0 };
+      const changed = new Set<string>();
       for (const rule of enabled) {
-        const r = await evaluateRule(rule, silenced, now);
+        const r = await evaluateRule(rule, silenced, now, changed);
         total.pairs += r.pairs;
         total.transitions += r.transitions;
         total.notifications += r.notifications;
       }
+      if (changed.size > 0) events.emit('alerts.changed', { agentIds: [...changed] });
       metrics.alertsFiring.reset();
       for (const { severity, count } of await states.firingBySeverity()) metrics.alertsFiring.set({ severity }, count);
       return total;

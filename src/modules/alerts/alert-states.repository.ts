@@ -147,6 +147,17 @@ export function createAlertStatesRepository({ db }: { db: Db }) {
           .returning()
       )[0],
 
+    /** Firing alerts per agent, for the dashboard's badges. */
+    firingCounts: async (agentIds: string[]): Promise<Map<string, number>> => {
+      if (agentIds.length === 0) return new Map();
+      const rows = await db
+        .select({ agentId: alerts.agentId, count: sql<number>`count(*)::int` })
+        .from(alerts)
+        .where(and(inArray(alerts.agentId, agentIds), eq(alerts.state, 'firing')))
+        .groupBy(alerts.agentId);
+      return new Map(rows.map((r) => [r.agentId, r.count]));
+    },
+
     /** Firing counts by severity over every rule (the Prometheus gauge). */
     firingBySeverity: async () =>
       db

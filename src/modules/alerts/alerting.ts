@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { exclusiveOver } from '../../db/exclusive.js';
 import { toUserIdentity, type UserActor } from '../../identity/actor.model.js';
 import { createSecretBox } from '../../lib/secret-box.js';
+import type { AppEventBus } from '../../lib/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -31,11 +32,24 @@ interface Deps {
   rooms: RoomsService;
   audit: AuditService;
   metrics: Metrics;
+  events: AppEventBus;
   log: FastifyBaseLogger;
 }
 
 /** Alerting's services over its repositories: rules, channels, alerts, the evaluator and the sender. */
-export function createAlerting({ config, db, embedded, agents, teams, users, rooms, audit, metrics, log }: Deps) {
+export function createAlerting({
+  config,
+  db,
+  embedded,
+  agents,
+  teams,
+  users,
+  rooms,
+  audit,
+  metrics,
+  events,
+  log,
+}: Deps) {
   const rulesRepository = createAlertRulesRepository({ db });
   const channelsRepository = createNotificationChannelsRepository({ db });
   const statesRepository = createAlertStatesRepository({ db });
@@ -77,6 +91,7 @@ export function createAlerting({ config, db, embedded, agents, teams, users, roo
     alerts: createAlertsService({
       repository: statesRepository,
       audit,
+      events,
       tenantAgentIds: async (actor) =>
         (await agents.listTenant(actor.agent.ownerId, actor.agent.teamId)).agents.map((a) => a.id),
     }),
@@ -86,6 +101,7 @@ export function createAlerting({ config, db, embedded, agents, teams, users, roo
       states: statesRepository,
       exclusive: exclusiveOver(db, embedded),
       metrics,
+      events,
     }),
     delivery: createNotificationDeliveryService({
       config,

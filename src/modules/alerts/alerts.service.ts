@@ -1,6 +1,7 @@
 import type { AlertState } from '../../db/schema/index.js';
 import type { AgentActor, UserActor } from '../../identity/actor.model.js';
 import { agentResource, authorize } from '../../identity/access.policy.js';
+import type { AppEventBus } from '../../lib/events.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { ensureAlerting, scopeOf } from './alert-access.js';
 import type { AlertStatesRepository, Scope } from './alert-states.repository.js';
@@ -12,12 +13,13 @@ interface Deps {
   audit: AuditService;
   /** The agents of an agent's owner and team (what MCP's list_agents shows it). */
   tenantAgentIds: (actor: AgentActor) => Promise<string[]>;
+  events: AppEventBus;
 }
 
 const ACTIVE: AlertState[] = ['pending', 'firing'];
 
 /** Reading alerts and their history, and acknowledging a firing one. */
-export function createAlertsService({ repository, audit, tenantAgentIds }: Deps) {
+export function createAlertsService({ repository, audit, tenantAgentIds, events }: Deps) {
   async function page(scope: Scope, query: AlertsQuery) {
     const states = query.state === 'active' ? ACTIVE : [query.state];
     const rows = await repository.list(
@@ -49,6 +51,9 @@ export function createAlertsService({ repository, audit, tenantAgentIds }: Deps)
       return { events: page, nextCursor: rows.length > query.limit && last ? last.id : null };
     },
 
+    /** Firing alerts per agent (dashboard badges). */
+    firingCounts: (agentIds: string[]) => repository.firingCounts(agentIds),
+
     /** MCP list_alerts: alerts about the agents of the calling agent's tenant. */
     async listForAgent(actor: AgentActor, state: AlertsQuery['state'], limit: number) {
       const rows = await repository.aboutAgents(
@@ -74,6 +79,7 @@ export function createAlertsService({ repository, audit, tenantAgentIds }: Deps)
       const acknowledged = await repository.acknowledge(id, { agentId: actor.agent.id }, new Date());
       if (!acknowledged) throw notAcknowledgeable();
       await audit.record({ type: 'alert.acknowledged', actor, subjectType: 'alert', subjectId: id });
+      events.emit('alerts.changed', { agentIds: [found.alert.agentId] });
       return { ...acknowledged, ruleName: found.ruleName, severity: found.severity, agentName: found.agentName };
     },
 
@@ -85,6 +91,7 @@ export function createAlertsService({ repository, audit, tenantAgentIds }: Deps)
       const acknowledged = await repository.acknowledge(id, { userId: actor.user.id }, new Date());
       if (!acknowledged) throw notAcknowledgeable();
       await audit.record({ type: 'alert.acknowledged', actor, subjectType: 'alert', subjectId: id, ip });
+      events.emit('alerts.changed', { agentIds: [found.alert.agentId] });
       return { ...acknowledged, ruleName: found.ruleName, severity: found.severity, agentName: found.agentName };
     },
   };
