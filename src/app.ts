@@ -140,6 +140,24 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.log,
     createJobLock(ctx.redis),
   );
+  // Alerting: one evaluator per tick across the fleet (and an advisory lock); every instance sends, since
+  // rows are claimed with SKIP LOCKED.
+  const alerting = config.ALERTS_ENABLED
+    ? startJobs(
+        [
+          {
+            name: 'alerts.evaluate',
+            everyMs: config.ALERT_EVAL_INTERVAL * 1000,
+            run: () => ctx.services.alerting.evaluation.evaluateAll(),
+          },
+        ],
+        ctx.log,
+        createJobLock(ctx.redis),
+      )
+    : undefined;
+  const deliveries = config.ALERTS_ENABLED
+    ? startJobs([{ name: 'alerts.deliver', everyMs: 1000, run: () => ctx.services.alerting.delivery.tick() }], ctx.log)
+    : undefined;
   // Every instance refreshes its own gauge: each one is scraped, and a gauge only the lock's winner set would go stale.
   const gauges = startJobs(
     [
@@ -152,7 +170,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.log,
   );
   ctx.onClose(async () => {
-    await Promise.all([jobs.stop(), gauges.stop()]);
+    await Promise.all([jobs.stop(), gauges.stop(), alerting?.stop(), deliveries?.stop()]);
+    ctx.services.alerting.delivery.close();
   });
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());

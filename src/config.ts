@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { agentsEnv } from './config/agents.env.js';
+import { alertsEnv } from './config/alerts.env.js';
 import { databaseEnv } from './config/database.env.js';
 import { resolveDatabaseUrl } from './config/database-url.js';
 import { ConfigError } from './config/env-types.js';
@@ -27,6 +28,7 @@ export const envSchema = z.object({
   ...metricsEnv,
   ...roomsEnv,
   ...scaleEnv,
+  ...alertsEnv,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -79,7 +81,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
 
 /** Builds a config for tests and tools without touching the environment or disk. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  // Tests drive alert evaluation and delivery by hand (services.alerting), not on timers.
+  const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ALERTS_ENABLED: 'false' });
   return {
     ...env,
     databaseUrl: undefined,

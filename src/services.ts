@@ -5,6 +5,7 @@ import { transactionsOver } from './db/transaction.js';
 import type { AppEventBus } from './lib/events.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createAgentsService } from './modules/agents/agents.service.js';
+import { createAlerting } from './modules/alerts/alerting.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAccessTokens } from './identity/access-tokens.jwt.js';
@@ -98,6 +99,19 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     events,
     metrics,
   });
+  const alerting = createAlerting({
+    config,
+    db,
+    embedded,
+    agents,
+    teams,
+    users,
+    rooms,
+    audit,
+    metrics,
+    events,
+    log,
+  });
   return {
     audit,
     users,
@@ -111,6 +125,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     devices,
     metrics: metricsService,
     rooms,
+    alerting,
   };
 }
 

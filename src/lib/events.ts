@@ -17,6 +17,8 @@ export interface AppEvents {
   'agent.linked': [{ agentId: string; ownerId: string; teamId: string | null }];
   /** These agents' last_seen_at moved (metrics were stored): live dashboards show them online. */
   'agent.seen': [{ agentIds: string[] }];
+  /** Alerts about these agents changed state or were acknowledged: live dashboards update their badges. */
+  'alerts.changed': [{ agentIds: string[] }];
 }
 
 export class AppEventBus extends EventEmitter<AppEvents> {}

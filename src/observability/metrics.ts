@@ -121,6 +121,24 @@ export function createMetrics() {
       buckets: [0.1, 1, 5, 30, 60, 300, 3600, 86400],
       registers,
     }),
+    alertsFiring: new Gauge({
+      name: 'agenthub_alerts_firing',
+      help: 'Alerts (rule, agent pairs) firing now, by severity, as of the last evaluation.',
+      labelNames: ['severity'] as const,
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'agenthub_notifications_total',
+      help: 'Notification delivery attempts by channel kind and result (delivered, retry, failed).',
+      labelNames: ['channel', 'result'] as const,
+      registers,
+    }),
+    alertEvaluationDuration: new Histogram({
+      name: 'agenthub_alert_evaluation_duration_seconds',
+      help: 'Time to evaluate every enabled alert rule once.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
   };
 }
 

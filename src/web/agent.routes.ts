@@ -52,6 +52,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
       },
     );
     const { events } = await audit.list({ subjectType: 'agent', subjectId: agent.id, limit: EVENTS_SHOWN });
+    const alertHistory = await ctx.services.alerting.alerts.events(actor, { agent_id: agent.id, limit: EVENTS_SHOWN });
     const page = agentPage({
       user: actor.user,
       csrf: csrfToken(request, reply, ctx.config),
@@ -60,6 +61,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
       tokens: tokens ?? [],
       canManage: tokens !== undefined,
       events,
+      alertEvents: alertHistory.events,
       ...extra,
     });
     return sendHtml(reply, page);
