@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { inProcessAttemptLimiters, type AttemptLimiters } from './lib/attempt-limiter.js';
 import { AppEventBus } from './lib/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { connectRedis, RedisLink } from './scale/redis.js';
+import { sharedAttemptLimiters } from './scale/shared-attempt-limiter.js';
 import { createServices, type Services } from './services.js';
 
 /**
@@ -19,6 +21,8 @@ export interface AppContext {
   services: Services;
   /** Set when REDIS_URL is: the scale-out link (socket.io adapter, fan-out, shared limits). */
   redis: RedisLink | undefined;
+  /** Failed-attempt limits: shared through Redis when it is set, in process otherwise (and while Redis is away). */
+  attemptLimiters: AttemptLimiters;
   /** Times a named database operation into agenthub_db_query_duration_seconds. */
   timed<T>(operation: string, work: () => Promise<T>): Promise<T>;
   /** Work to run when the app closes (flush buffers, stop jobs), in registration order. */
@@ -36,6 +40,9 @@ export function createContext(options: {
   const { connectRedis: connect, ...given } = options;
   const metrics = createMetrics();
   const events = new AppEventBus();
+  const { REDIS_URL, REDIS_PREFIX } = options.config;
+  const redis = REDIS_URL && connect ? connect(REDIS_URL, REDIS_PREFIX, options.log, metrics) : undefined;
+  const attemptLimiters = redis ? sharedAttemptLimiters(redis) : inProcessAttemptLimiters;
   const services = createServices({
     config: options.config,
     db: options.database.db,
@@ -43,13 +50,13 @@ export function createContext(options: {
     log: options.log,
     events,
     metrics,
+    limiters: attemptLimiters,
   });
   const closeTasks: (() => Promise<void> | void)[] = [];
-  const { REDIS_URL, REDIS_PREFIX } = options.config;
-  const redis = REDIS_URL && connect ? connect(REDIS_URL, REDIS_PREFIX, options.log, metrics) : undefined;
   return {
     ...given,
     redis,
+    attemptLimiters,
     metrics,
     events,
     services,

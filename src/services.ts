@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { transactionsOver } from './db/transaction.js';
+import { inProcessAttemptLimiters, type AttemptLimiters } from './lib/attempt-limiter.js';
 import type { AppEventBus } from './lib/events.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createAgentsService } from './modules/agents/agents.service.js';
@@ -35,15 +36,25 @@ interface Deps {
   log: FastifyBaseLogger;
   events: AppEventBus;
   metrics: Metrics;
+  /** Failed-attempt limits: shared through Redis by the app; in process by default (CLI commands). */
+  limiters?: AttemptLimiters;
 }
 
 /** Every feature service, wired in one place from repositories over one database. */
-export function createServices({ config, db, embedded, log, events, metrics }: Deps) {
+export function createServices({
+  config,
+  db,
+  embedded,
+  log,
+  events,
+  metrics,
+  limiters = inProcessAttemptLimiters,
+}: Deps) {
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
   const users = createUsersService({ repository: createUsersRepository({ db }), audit });
   const teams = createTeamsService({ repository: createTeamsRepository({ db }), users, audit });
   const sessionsRepository = createSessionsRepository({ db });
-  const sessions = createSessionsService({ repository: sessionsRepository, users, teams, audit });
+  const sessions = createSessionsService({ repository: sessionsRepository, users, teams, audit, limiters });
   const magicLinks = createMagicLinksService({ config, repository: sessionsRepository, users, sessions, audit });
   const accessTokens = createAccessTokens(config);
   const credentialsRepository = createCredentialsRepository({ db });
@@ -53,6 +64,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     audit,
     events,
     metrics,
+    limiters,
   });
   const agents = createAgentsService({
     config,
@@ -81,6 +93,7 @@ export function createServices({ config, db, embedded, log, events, metrics }: D
     refreshTokens,
     audit,
     events,
+    limiters,
   });
   const metricsService = createMetricsService({
     config,

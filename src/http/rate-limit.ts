@@ -1,52 +1,36 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { setBounded } from '../lib/bounded-map.js';
+import { addressKey } from '../lib/client-address.js';
 import type { RedisLink } from '../scale/redis.js';
+import { fallbackRateLimitStore } from './rate-limit-store.js';
 
 const CREDENTIAL_KEY_PREFIX = 'cred:';
-const CREDENTIAL_KEYS_REMEMBERED = 10_000;
-/** Access JWTs are under 1 KB, API tokens and session cookies far shorter: 10,000 × 2 KB bounds the map. */
-const CREDENTIAL_REMEMBERED_MAX_LENGTH = 2048;
 
-/** The credential a request carries (bearer or session cookie), if any. */
-function presentedCredential(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header && /^bearer /i.test(header)) return header;
-  return request.cookies['agenthub_session'] ?? request.cookies['__Host-agenthub_session'];
+/**
+ * The bucket a request spends. Only a verified credential names one: the rate limit runs after the auth
+ * guard, which sets `request.credentialBucket` only once a credential has verified. Anything else (no
+ * credential, or one that failed) spends its address's anonymous bucket, so no header, cookie or token
+ * value buys a fresh budget. Refused credentials are also counted per address (auth-guard.ts).
+ */
+export function rateLimitKey(request: FastifyRequest): string {
+  const bucket = request.credentialBucket;
+  return bucket ? CREDENTIAL_KEY_PREFIX + bucket : 'ip:' + addressKey(request.ip);
 }
 
 /**
- * Global limits: anonymous requests share a bucket per IP; requests carrying a
- * credential get a larger bucket per credential. Forged credentials gain
- * nothing: they fail authentication and count against the per-IP failure limit.
+ * Global limits: anonymous requests share a bucket per address (IPv6: per /64); requests whose credential
+ * verified get a larger bucket per credential (an agent's refresh lineage or API token, a person's session).
  */
 export async function registerRateLimit(app: FastifyInstance, config: Config, redis?: RedisLink): Promise<void> {
-  // A credential's bucket is named by its hash, so neither memory dumps of the store nor Redis keys hold it.
-  // Agents send the same credential with every request: its hash is remembered (the oldest forgotten first),
-  // unless it is longer than any credential AgentHub issues, so junk headers cannot fill memory.
-  const credentialKeys = new Map<string, string>();
-  const credentialKey = (credential: string): string => {
-    let key = credentialKeys.get(credential);
-    if (key === undefined) {
-      key = CREDENTIAL_KEY_PREFIX + createHash('sha256').update(credential).digest('base64url');
-      if (credential.length <= CREDENTIAL_REMEMBERED_MAX_LENGTH)
-        setBounded(credentialKeys, credential, key, CREDENTIAL_KEYS_REMEMBERED);
-    }
-    return key;
-  };
   await app.register(rateLimit, {
     global: true,
-    // Shared counters across instances; if Redis is down, requests are let through rather than refused.
-    ...(redis ? { redis: redis.commands, nameSpace: `${redis.prefix}-rl:`, skipOnError: true } : {}),
+    // Shared counters across instances; while Redis is away, each instance counts on its own.
+    ...(redis ? { store: fallbackRateLimitStore(redis, `${redis.prefix}-rl:`) } : {}),
     timeWindow: 60_000,
     max: (_request, key) =>
       key.startsWith(CREDENTIAL_KEY_PREFIX) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON,
-    keyGenerator: (request) => {
-      const credential = presentedCredential(request);
-      return credential ? credentialKey(credential) : 'ip:' + request.ip;
-    },
+    keyGenerator: rateLimitKey,
     errorResponseBuilder: (_request, context) => ({
       statusCode: context.statusCode,
       error: 'rate_limited',
@@ -66,6 +50,6 @@ export function probeRateLimit(config: Config) {
     max: config.RATE_LIMIT_PROBES,
     timeWindow: 60_000,
     // Per route and address, with or without Redis (its counters share one namespace across routes).
-    keyGenerator: (request: FastifyRequest) => `probe:${request.routeOptions.url ?? ''}:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `probe:${request.routeOptions.url ?? ''}:${addressKey(request.ip)}`,
   };
 }

@@ -1,5 +1,6 @@
 import type { AgentRow, CredentialRow } from '../db/schema/index.js';
-import { createAttemptLimiter } from '../lib/attempt-limiter.js';
+import type { AttemptLimiters } from '../lib/attempt-limiter.js';
+import { addressKey } from '../lib/client-address.js';
 import { setBounded } from '../lib/bounded-map.js';
 import { hashSecret, sha256, verifySecret } from '../lib/crypto.js';
 import type { AppEventBus } from '../lib/events.js';
@@ -33,11 +34,12 @@ interface Deps {
   audit: AuditService;
   events: AppEventBus;
   metrics: Metrics;
+  limiters: AttemptLimiters;
 }
 
-export function createCredentialsService({ repository, accessTokens, audit, events, metrics }: Deps) {
-  const failuresByPrefix = createAttemptLimiter({ max: 10, windowMs: 15 * 60 * 1000 });
-  const failuresByIp = createAttemptLimiter({ max: 30, windowMs: 15 * 60 * 1000 });
+export function createCredentialsService({ repository, accessTokens, audit, events, metrics, limiters }: Deps) {
+  const failuresByPrefix = limiters({ name: 'token-exchange-prefix', max: 10, windowMs: 15 * 60 * 1000 });
+  const failuresByIp = limiters({ name: 'token-exchange-ip', max: 30, windowMs: 15 * 60 * 1000 });
   const activeCache = new Map<string, { active: boolean; at: number }>();
   const verifiedTokens = new Map<
     string,
@@ -64,11 +66,11 @@ export function createCredentialsService({ repository, accessTokens, audit, even
 
   async function authenticateAccessToken(
     token: string,
-  ): Promise<{ ok: true; actor: AgentActor } | { ok: false; reason: AccessTokenFailure }> {
+  ): Promise<{ ok: true; actor: AgentActor } | { ok: false; reason: AccessTokenFailure; revoked?: true }> {
     const result = accessTokens.verify(token);
     if (!result.ok) return result;
     const c = result.claims;
-    if (!(await isActive(c.cid))) return { ok: false, reason: 'unauthorized' };
+    if (!(await isActive(c.cid))) return { ok: false, reason: 'unauthorized', revoked: true };
     return {
       ok: true,
       actor: {
@@ -107,11 +109,12 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     const key = sha256(token);
     const remembered = await rememberedApiToken(key);
     if (remembered) return apiTokenActor(remembered.agent, remembered.credential);
-    if (failuresByPrefix.blocked(parsed.prefix)) throw tooManyAttempts(failuresByPrefix.retryAfter(parsed.prefix));
-    if (failuresByIp.blocked(ip)) throw tooManyAttempts(failuresByIp.retryAfter(ip));
+    const address = addressKey(ip);
+    const wait = (await failuresByPrefix.retryAfter(parsed.prefix)) || (await failuresByIp.retryAfter(address));
+    if (wait) throw tooManyAttempts(wait);
     const found = await repository.findByPrefix(parsed.prefix);
     if (!found || found.credential.kind !== 'api') {
-      failuresByIp.hit(ip);
+      await failuresByIp.hit(address);
       throw invalidToken();
     }
     const { credential, agent } = found;
@@ -122,8 +125,7 @@ export function createCredentialsService({ repository, accessTokens, audit, even
       !found.ownerDisabled;
     // Verified before `usable` is looked at: a dead token must cost what a live one does (ADR 0006).
     if (!(await verifySecret(credential.secretHash, parsed.secret)) || !usable) {
-      failuresByPrefix.hit(parsed.prefix);
-      failuresByIp.hit(ip);
+      await Promise.all([failuresByPrefix.hit(parsed.prefix), failuresByIp.hit(address)]);
       metrics.authAttempts.inc({ kind: 'token_exchange', result: 'failure' });
       await audit.record({
         type: 'token.exchange_failed',

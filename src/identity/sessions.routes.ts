@@ -4,13 +4,18 @@ import { safeNext, sendHtml, wantsHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { errors } from '../http/schemas.js';
 import { clearSessionCookie, setSessionCookie } from './http/session-cookie.js';
+import { addressKey } from '../lib/client-address.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { signInPage } from '../web/pages/sign-in.page.js';
 import { userSchema, presentUser } from '../modules/users/users.schemas.js';
 import { loginBody, loginLinkBody, loginLinkResponse } from './sessions.schemas.js';
 
 // Per-IP limit on sign-in attempts, on top of the per-account failure limit in the service.
-const LOGIN_RATE_LIMIT = { max: 20, timeWindow: 60_000, keyGenerator: (r: { ip: string }) => `login:${r.ip}` };
+const LOGIN_RATE_LIMIT = {
+  max: 20,
+  timeWindow: 60_000,
+  keyGenerator: (r: { ip: string }) => `login:${addressKey(r.ip)}`,
+};
 
 export const sessionsRoutes: RouteModule = (app, ctx) => {
   const { sessions, magicLinks } = ctx.services;

@@ -1,5 +1,5 @@
 import type { UserRow } from '../db/schema/index.js';
-import { createAttemptLimiter } from '../lib/attempt-limiter.js';
+import type { AttemptLimiters } from '../lib/attempt-limiter.js';
 import { hashSecret, randomToken, sha256, verifySecret } from '../lib/crypto.js';
 import type { AuditService } from '../modules/audit/audit.service.js';
 import type { TeamsService } from '../modules/teams/teams.service.js';
@@ -16,6 +16,7 @@ interface Deps {
   users: UsersService;
   teams: Pick<TeamsService, 'membershipsOf'>;
   audit: AuditService;
+  limiters: AttemptLimiters;
 }
 
 export interface NewSession {
@@ -30,14 +31,14 @@ export interface ClientInfo {
   userAgent?: string | undefined;
 }
 
-export function createSessionsService({ repository, users, teams, audit }: Deps) {
+export function createSessionsService({ repository, users, teams, audit, limiters }: Deps) {
   // A disabled person's sessions end at once (ADR 0014).
   users.whenDisabled(async (userId) => {
     await repository.revokeUserSessions(userId, new Date());
   });
 
   // Per account: 5 failures per 15 minutes. Per IP limits are route rate limits.
-  const accountFailures = createAttemptLimiter({ max: 5, windowMs: 15 * 60 * 1000 });
+  const accountFailures = limiters({ name: 'login-account', max: 5, windowMs: 15 * 60 * 1000 });
   // Unknown emails still pay one argon2 verification, so timing does not reveal which emails exist.
   const dummyHash = hashSecret(randomToken());
 
@@ -56,11 +57,12 @@ export function createSessionsService({ repository, users, teams, audit }: Deps)
 
   async function login(input: { email: string; password: string } & ClientInfo): Promise<NewSession> {
     const key = input.email.toLowerCase();
-    if (accountFailures.blocked(key)) throw tooManyAttempts(accountFailures.retryAfter(key));
+    const wait = await accountFailures.retryAfter(key);
+    if (wait) throw tooManyAttempts(wait);
     const user = await users.findByEmail(key);
     const valid = await verifySecret(user?.passwordHash ?? (await dummyHash), input.password);
     if (!user || !user.passwordHash || !valid || user.disabledAt) {
-      accountFailures.hit(key);
+      await accountFailures.hit(key);
       await audit.record({
         type: 'user.login_failed',
         actorType: 'anon',
@@ -72,7 +74,7 @@ export function createSessionsService({ repository, users, teams, audit }: Deps)
       });
       throw invalidCredentials();
     }
-    accountFailures.reset(key);
+    await accountFailures.reset(key);
     const session = await startSession(user, input);
     await audit.record({
       type: 'user.login',

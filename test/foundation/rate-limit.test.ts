@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../harness/app.js';
+import { createDirectAgent } from '../harness/direct-agents.js';
+import { bearer, signInAdmin } from '../harness/identity.js';
 
 const ANON = 3;
 const AUTHENTICATED = 5;
 
 /**
- * The global budgets on a public page: anonymous requests share one bucket per address; a request that carries a
- * credential spends that credential's own, larger bucket, named by the credential's hash whatever its length.
+ * The global budgets: anonymous requests share one bucket per address; a request whose credential verified spends
+ * that credential's own, larger bucket. A credential that did not verify (or that the route ignores) names no
+ * bucket: the request spends its address's (issue 25).
  */
 describe('global rate limits', () => {
   let t: TestApp;
@@ -32,18 +35,26 @@ describe('global rate limits', () => {
     expect(await limited(1, '10.0.0.3')).toEqual([false]);
   });
 
-  it('gives each credential its own larger budget, apart from the address and from other credentials', async () => {
-    const one = 'Bearer credential-one';
-    expect((await call('10.0.0.4', one)).headers['x-ratelimit-limit']).toBe(String(AUTHENTICATED));
-    expect(await limited(AUTHENTICATED - 1, '10.0.0.4', one)).toEqual(Array(AUTHENTICATED - 1).fill(false));
-    expect(await limited(1, '10.0.0.5', one)).toEqual([true]);
-    expect(await limited(1, '10.0.0.4', 'Bearer credential-two')).toEqual([false]);
+  it('gives each verified credential its own larger budget, apart from the address and from other credentials', async () => {
+    const admin = await signInAdmin(t);
+    const [one, two] = [await createDirectAgent(t, admin), await createDirectAgent(t, admin)];
+    const me = (remoteAddress: string, token?: string) =>
+      t.app.inject({ url: '/api/v1/me', remoteAddress, headers: token ? bearer(token) : {} });
+    const first = await me('10.0.0.4', one.accessToken);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-ratelimit-limit']).toBe(String(AUTHENTICATED));
+    for (let i = 1; i < AUTHENTICATED; i++) expect((await me('10.0.0.4', one.accessToken)).statusCode).toBe(200);
+    // The same credential from another address spends the same bucket.
+    expect((await me('10.0.0.5', one.accessToken)).statusCode).toBe(429);
+    expect((await me('10.0.0.4', two.accessToken)).statusCode).toBe(200);
     expect(await limited(1, '10.0.0.4')).toEqual([false]);
   });
 
-  it('counts a credential longer than any AgentHub issues in one bucket too (hashed each time, not remembered)', async () => {
-    const long = `Bearer ${'x'.repeat(3000)}`;
-    expect(await limited(AUTHENTICATED + 1, '10.0.0.6', long)).toEqual([...Array(AUTHENTICATED).fill(false), true]);
-    expect(await limited(1, '10.0.0.6', `Bearer ${'y'.repeat(3000)}`)).toEqual([false]);
+  it("gives a made-up credential, whatever its length, no budget of its own: it spends its address's", async () => {
+    const junk = (n: number) => `Bearer ${String(n).repeat(n === 0 ? 1 : 3000)}`;
+    const refused: boolean[] = [];
+    for (let n = 0; n <= ANON; n++) refused.push((await call('10.0.0.6', junk(n))).statusCode === 429);
+    expect(refused).toEqual([...Array(ANON).fill(false), true]);
+    expect(await limited(1, '10.0.0.6', 'Bearer credential-two')).toEqual([true]);
   });
 });

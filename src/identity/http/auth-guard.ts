@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { crossOrigin, forbidden, unauthorized } from '../../lib/errors.js';
+import { AppError, crossOrigin, forbidden, unauthorized } from '../../lib/errors.js';
 import { accessTokenRefused } from '../credentials.errors.js';
 import type { Actor } from '../actor.model.js';
 import { verifyCsrf } from './csrf.js';
 import type { AuthKind } from '../../http/route-module.js';
 import { allowedOrigins } from '../../http/security.js';
+import { addressKey } from '../../lib/client-address.js';
+import { tooManyAttempts } from '../sessions.errors.js';
 import { readSessionCookie } from './session-cookie.js';
 
 declare module 'fastify' {
@@ -14,6 +16,11 @@ declare module 'fastify' {
     actor: Actor | undefined;
     /** True when the actor came from the session cookie (state changes then need a same-origin proof). */
     cookieAuthenticated: boolean;
+    /**
+     * Names the rate-limit bucket of the credential that verified, even one the route ignores; unset
+     * until one has, and then the request spends its address's anonymous bucket (http/rate-limit.ts).
+     */
+    credentialBucket: string | undefined;
   }
   interface FastifyContextConfig {
     /** Form posts check a CSRF token unless a route opts out (machine endpoints such as /oauth/token). */
@@ -41,8 +48,19 @@ function isFormPost(request: FastifyRequest): boolean {
  */
 export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
   const origins = new Set(allowedOrigins(ctx.config));
+  // Refused credentials per address (issue 24.5): a flood of made-up tokens or cookies would otherwise
+  // cost a hash and an indexed lookup each, without limit. Past the bound, credentials from the address
+  // are refused before they are looked at. Checked on every credentialed request: with Redis, a "not
+  // blocked" answer is reused for a second, and each counted failure learns the shared count at once.
+  const refusedCredentials = ctx.attemptLimiters({
+    name: 'refused-credentials',
+    max: ctx.config.AUTH_FAILURES_PER_MINUTE,
+    windowMs: 60_000,
+    checkCacheMs: 1000,
+  });
   app.decorateRequest('actor', undefined);
   app.decorateRequest('cookieAuthenticated', false);
+  app.decorateRequest('credentialBucket', undefined);
 
   app.addHook('onRequest', async (request) => {
     const allowed = request.routeOptions.config.auth;
@@ -51,7 +69,18 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
     // bodiless or text/plain posts that carry no CSRF token). Browsers name the page in Origin.
     if (!SAFE_METHODS.has(request.method) && request.routeOptions.config.csrf !== false && fromForeignPage(request))
       if (!opaqueOriginForm(request)) throw crossOrigin(); // the CSRF token is checked in preValidation
-    request.actor = await resolveActor(request, allowed);
+    const address = addressKey(request.ip);
+    if (presentsCredential(request)) {
+      const wait = await refusedCredentials.retryAfter(address);
+      if (wait) throw tooManyAttempts(wait);
+    }
+    const attempt: Attempt = { refused: false };
+    try {
+      request.actor = await resolveActor(request, allowed, attempt);
+    } finally {
+      if (attempt.refused) await refusedCredentials.hit(address);
+    }
+    if (request.actor) request.credentialBucket ??= bucketOf(request.actor);
     if (!request.actor) {
       if (allowed.includes('anon')) return;
       throw unauthorized();
@@ -87,7 +116,21 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
     );
   }
 
-  async function resolveActor(request: FastifyRequest, allowed: AuthKind[]): Promise<Actor | undefined> {
+  /** The request carries something the guard may verify: a bearer token or a session cookie. */
+  function presentsCredential(request: FastifyRequest): boolean {
+    return request.headers.authorization !== undefined || readSessionCookie(request, ctx.config) !== undefined;
+  }
+
+  /**
+   * The actor the route accepts, if any. `attempt.refused` is set when a credential was looked up and
+   * refused as made up (unknown session, bad signature or secret): these are what a flood costs. An
+   * expired or revoked access token is ours and cheap to refuse (both checks are cached), so it is not.
+   */
+  async function resolveActor(
+    request: FastifyRequest,
+    allowed: AuthKind[],
+    attempt: Attempt,
+  ): Promise<Actor | undefined> {
     const header = request.headers.authorization;
     // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is as valid as `Bearer x`.
     const bearer = header ? /^bearer +(.+)$/i.exec(header)?.[1]?.trim() : undefined;
@@ -97,20 +140,61 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
       if (bearer.startsWith('agt_')) {
         if (!acceptsApiToken)
           throw unauthorized('API tokens are exchanged at POST /api/v1/sessions for an access token.');
-        return ctx.services.credentials.authenticateApiToken(bearer, request.ip);
+        return apiTokenActor(bearer, request.ip, attempt);
       }
       if (!acceptsAgent) throw unauthorized('This endpoint takes an API token.');
-      const result = await ctx.services.credentials.authenticateAccessToken(bearer);
+      const result = await accessTokenActor(bearer, attempt);
       if (!result.ok) throw accessTokenRefused(result.reason);
       return result.actor;
     }
     if (header && !allowed.includes('anon')) throw unauthorized('This endpoint does not take a bearer token.');
     const cookie = readSessionCookie(request, ctx.config);
-    if (!cookie) return undefined;
-    const actor = await ctx.services.sessions.resolveActor(cookie);
-    if (actor) request.cookieAuthenticated = true;
-    return actor;
+    if (cookie) {
+      const actor = await ctx.services.sessions.resolveActor(cookie);
+      if (actor) {
+        request.cookieAuthenticated = true;
+        return actor;
+      }
+      attempt.refused = true;
+    }
+    // A bearer token a public route ignores still names the request's rate-limit bucket once it verifies
+    // (an agent calling a public route spends its own budget); until then the request spends its address's.
+    if (bearer) request.credentialBucket = await ignoredBearerBucket(bearer, request.ip, attempt);
+    return undefined;
   }
+
+  async function apiTokenActor(token: string, ip: string, attempt: Attempt) {
+    try {
+      return await ctx.services.credentials.authenticateApiToken(token, ip);
+    } catch (error) {
+      if (error instanceof AppError && error.statusCode === 401) attempt.refused = true;
+      throw error;
+    }
+  }
+
+  async function accessTokenActor(token: string, attempt: Attempt) {
+    const result = await ctx.services.credentials.authenticateAccessToken(token);
+    if (!result.ok && result.reason !== 'token_expired' && !result.revoked) attempt.refused = true;
+    return result;
+  }
+
+  async function ignoredBearerBucket(token: string, ip: string, attempt: Attempt): Promise<string | undefined> {
+    if (token.startsWith('agt_')) {
+      const actor = await apiTokenActor(token, ip, attempt).catch(() => undefined);
+      return actor && bucketOf(actor);
+    }
+    const result = await accessTokenActor(token, attempt);
+    return result.ok ? bucketOf(result.actor) : undefined;
+  }
+}
+
+interface Attempt {
+  refused: boolean;
+}
+
+/** The rate-limit bucket of a verified credential: an agent's credential, a person's session. */
+function bucketOf(actor: Actor): string {
+  return actor.kind === 'user' ? `session:${actor.sessionId}` : actor.credentialId;
 }
 
 function ensureKindAllowed(actor: Actor, allowed: AuthKind[]): void {

@@ -1,7 +1,8 @@
 import type { Config } from '../../config.js';
 import type { DeviceAuthorizationRow, UserRow } from '../../db/schema/index.js';
 import type { RunInTransaction } from '../../db/transaction.js';
-import { createAttemptLimiter } from '../../lib/attempt-limiter.js';
+import type { AttemptLimiters } from '../../lib/attempt-limiter.js';
+import { addressKey } from '../../lib/client-address.js';
 import { randomToken, sha256 } from '../../lib/crypto.js';
 import { notFound } from '../../lib/errors.js';
 import type { AgentsService } from '../agents/agents.service.js';
@@ -45,6 +46,7 @@ interface Deps {
   refreshTokens: RefreshTokensService;
   audit: AuditService;
   events: AppEventBus;
+  limiters: AttemptLimiters;
 }
 
 function agentSlug(name: string | null): string {
@@ -67,10 +69,11 @@ export function createDevicesService({
   refreshTokens,
   audit,
   events,
+  limiters,
 }: Deps) {
   // A 20^8 (≈2^34.6) code space with these limits makes guessing impractical: see docs/adr/0007.
-  const failuresByUser = createAttemptLimiter({ max: 10, windowMs: 15 * 60 * 1000 });
-  const failuresByIp = createAttemptLimiter({ max: 30, windowMs: 15 * 60 * 1000 });
+  const failuresByUser = limiters({ name: 'user-code-person', max: 10, windowMs: 15 * 60 * 1000 });
+  const failuresByIp = limiters({ name: 'user-code-ip', max: 30, windowMs: 15 * 60 * 1000 });
   const planLimits: Record<UserRow['plan'], number> = {
     free: config.PLAN_LIMIT_FREE,
     pro: config.PLAN_LIMIT_PRO,
@@ -80,14 +83,13 @@ export function createDevicesService({
   /** A pending, unexpired request for a code typed by a person; wrong codes count against them. */
   async function findPending(input: string, actor: UserActor, ip: string | undefined): Promise<DeviceAuthorizationRow> {
     const userKey = actor.user.id;
-    const ipKey = ip ?? 'unknown';
-    if (failuresByUser.blocked(userKey)) throw tooManyCodeAttempts(failuresByUser.retryAfter(userKey));
-    if (failuresByIp.blocked(ipKey)) throw tooManyCodeAttempts(failuresByIp.retryAfter(ipKey));
+    const ipKey = addressKey(ip);
+    const wait = (await failuresByUser.retryAfter(userKey)) || (await failuresByIp.retryAfter(ipKey));
+    if (wait) throw tooManyCodeAttempts(wait);
     const code = normalizeUserCode(input);
     const row = code ? await repository.findPendingByUserCode(code) : undefined;
     if (!row || row.expiresAt <= new Date()) {
-      failuresByUser.hit(userKey);
-      failuresByIp.hit(ipKey);
+      await Promise.all([failuresByUser.hit(userKey), failuresByIp.hit(ipKey)]);
       throw invalidOrExpiredCode();
     }
     return row;
