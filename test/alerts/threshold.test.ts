@@ -66,6 +66,11 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
       .channels.find((c) => c.id === channelId);
     expect(listed?.secret_hint).toBe(`…${secret.slice(-4)}`);
     expect(res.body).not.toContain(secret);
+    // The URL too (chat webhooks carry their secret in it): its origin and last four characters only.
+    expect(res.body).not.toContain(receiver.url);
+    expect((listed as unknown as { target: { url: string } }).target.url).toBe(
+      `${new URL(receiver.url).origin}/…${receiver.url.slice(-4)}`,
+    );
   });
 
   it('never fires on a short spike: one sample over the line goes pending, then back to ok', async () => {

@@ -193,6 +193,24 @@ export const channelSchema = z.object({
   created_at: z.string(),
 });
 
+/**
+ * A saved webhook URL as it is shown again: its origin and the last four characters. Chat webhook URLs
+ * (Slack, Discord) carry their secret in the path, so the full URL is shown only when it is created.
+ */
+export function maskedUrl(url: string): string {
+  try {
+    const { origin } = new URL(url);
+    return `${origin}/…${url.slice(-4)}`;
+  } catch {
+    return '…';
+  }
+}
+
+function shownTarget(channel: NotificationChannelRow): Record<string, string> {
+  const url = channel.target['url'];
+  return url === undefined ? channel.target : { ...channel.target, url: maskedUrl(url) };
+}
+
 export function presentChannel(
   channel: NotificationChannelRow,
   secretHint: string | null,
@@ -204,7 +222,7 @@ export function presentChannel(
     preset: channel.preset,
     owner_id: channel.ownerId,
     team_id: channel.teamId,
-    target: channel.target,
+    target: shownTarget(channel),
     secret_hint: secretHint,
     created_at: channel.createdAt.toISOString(),
   };

@@ -1,5 +1,6 @@
 import type { AgentRow, AlertRuleRow, NotificationChannelRow } from '../../db/schema/index.js';
 import type { UserIdentity } from '../../identity/actor.model.js';
+import { maskedUrl } from '../../modules/alerts/alerts.schemas.js';
 import { html, type SafeHtml } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';
@@ -43,7 +44,7 @@ function target(channel: NotificationChannelRow): string {
     ? (t['to'] ?? '')
     : channel.kind === 'room'
       ? `room ${t['room_id'] ?? ''}`
-      : (t['url'] ?? '');
+      : maskedUrl(t['url'] ?? '');
 }
 
 function select(name: string, id: string, options: [string, string][], selected?: string): SafeHtml {
