@@ -13,6 +13,9 @@ import {
   type ReceivedWebhook,
 } from '../harness/alerts.js';
 
+/** Two and a half minutes of samples at 95, 30 s apart, up to `now`: over any 2-minute `for` at 90. */
+const SUSTAINED_95: [number, number][] = [150, 120, 90, 60, 30, 0].map((ago) => [ago, 95]);
+
 describe('metric_threshold rules on real samples, delivered to a real webhook receiver', () => {
   let t: TestApp;
   let admin: Person;
@@ -148,14 +151,7 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     const hover = async (resolve: number | undefined) => {
       const { agent, ruleId } = await agentWithRule(resolve === undefined ? {} : { resolve_threshold: resolve });
       const now = nowSeconds();
-      await postCpu(t, agent, now, [
-        [150, 95],
-        [120, 95],
-        [90, 95],
-        [60, 95],
-        [30, 95],
-        [0, 95],
-      ]);
+      await postCpu(t, agent, now, SUSTAINED_95);
       await evaluate(now);
       // Hovering: 89, 91, 89, 91 ...
       for (let i = 1; i <= 6; i++) {
@@ -174,14 +170,7 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     const { agent, ruleId } = await agentWithRule({ repeat: '5m' });
     // In the past, so the later samples are still inside the accepted window.
     const now = nowSeconds() - 900;
-    await postCpu(t, agent, now, [
-      [150, 95],
-      [120, 95],
-      [90, 95],
-      [60, 95],
-      [30, 95],
-      [0, 95],
-    ]);
+    await postCpu(t, agent, now, SUSTAINED_95);
     await evaluate(now);
     await postCpu(t, agent, now + 301, [[0, 96]]);
     await evaluate(now + 301);
@@ -215,14 +204,7 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
     });
     expect(silence.statusCode).toBe(201);
     const now = nowSeconds();
-    await postCpu(t, agent, now, [
-      [150, 95],
-      [120, 95],
-      [90, 95],
-      [60, 95],
-      [30, 95],
-      [0, 95],
-    ]);
+    await postCpu(t, agent, now, SUSTAINED_95);
     await evaluate(now);
     await deliverAll(t);
     expect(forRule(ruleId, receiver.received)).toHaveLength(0);
@@ -237,14 +219,7 @@ describe('metric_threshold rules on real samples, delivered to a real webhook re
       severity: 'warning',
       quiet_hours: { start: '00:00', end: '23:59', tz: 'UTC' },
     });
-    await postCpu(t, quiet.agent, now, [
-      [150, 95],
-      [120, 95],
-      [90, 95],
-      [60, 95],
-      [30, 95],
-      [0, 95],
-    ]);
+    await postCpu(t, quiet.agent, now, SUSTAINED_95);
     const minute = new Date(now * 1000).getUTCHours() * 60 + new Date(now * 1000).getUTCMinutes();
     await evaluate(now);
     await deliverAll(t);
