@@ -18,6 +18,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerLingeringClose } from './http/lingering-close.js';
 import { registerHttpMetrics } from './http/prometheus.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import type { AppInstance, AuthKind, RouteModule } from './http/route-module.js';
@@ -115,6 +116,10 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await registerOpenApi(app, config);
   registerErrorHandler(app);
   registerHttpMetrics(app, ctx);
+  registerLingeringClose(app, {
+    maxBytes: config.LINGER_MAX_BYTES,
+    timeoutMs: config.LINGER_TIMEOUT_MS,
+  });
   registerAuthGuard(app, ctx);
 
   for (const routes of [...routeModules, ...(options.extraRoutes ?? [])]) await routes(app, ctx);
@@ -135,6 +140,24 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.log,
     createJobLock(ctx.redis),
   );
+  // Alerting: one evaluator per tick across the fleet (and an advisory lock); every instance sends, since
+  // rows are claimed with SKIP LOCKED.
+  const alerting = config.ALERTS_ENABLED
+    ? startJobs(
+        [
+          {
+            name: 'alerts.evaluate',
+            everyMs: config.ALERT_EVAL_INTERVAL * 1000,
+            run: () => ctx.services.alerting.evaluation.evaluateAll(),
+          },
+        ],
+        ctx.log,
+        createJobLock(ctx.redis),
+      )
+    : undefined;
+  const deliveries = config.ALERTS_ENABLED
+    ? startJobs([{ name: 'alerts.deliver', everyMs: 1000, run: () => ctx.services.alerting.delivery.tick() }], ctx.log)
+    : undefined;
   // Every instance refreshes its own gauge: each one is scraped, and a gauge only the lock's winner set would go stale.
   const gauges = startJobs(
     [
@@ -147,7 +170,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.log,
   );
   ctx.onClose(async () => {
-    await Promise.all([jobs.stop(), gauges.stop()]);
+    await Promise.all([jobs.stop(), gauges.stop(), alerting?.stop(), deliveries?.stop()]);
+    ctx.services.alerting.delivery.close();
   });
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());

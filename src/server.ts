@@ -81,7 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
  * on stdout only, never in the structured log.
  */
 async function announceFirstRun({ ctx }: App): Promise<void> {
-  const link = await ctx.services.sessions.issueBootstrapLink();
+  const link = await ctx.services.magicLinks.issueBootstrapLink();
   if (!link) return;
   process.stdout.write(
     `\nFirst run: open ${link.url} to create the administrator (one-time link, valid until ${link.expiresAt.toISOString()}).\n\n`,

@@ -6,6 +6,7 @@ import { inProcessAttemptLimiters, type AttemptLimiters } from './lib/attempt-li
 import type { AppEventBus } from './lib/events.js';
 import { createAgentsRepository } from './modules/agents/agents.repository.js';
 import { createAgentsService } from './modules/agents/agents.service.js';
+import { createAlerting } from './modules/alerts/alerting.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAccessTokens } from './identity/access-tokens.jwt.js';
@@ -19,6 +20,7 @@ import { createMetricsService } from './modules/metrics/metrics.service.js';
 import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
+import { createMagicLinksService } from './identity/magic-links.service.js';
 import { createSessionsService } from './identity/sessions.service.js';
 import { createTeamsRepository } from './modules/teams/teams.repository.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
@@ -51,14 +53,9 @@ export function createServices({
   const audit = createAuditService({ repository: createAuditRepository({ db }), log });
   const users = createUsersService({ repository: createUsersRepository({ db }), audit });
   const teams = createTeamsService({ repository: createTeamsRepository({ db }), users, audit });
-  const sessions = createSessionsService({
-    config,
-    repository: createSessionsRepository({ db }),
-    users,
-    teams,
-    audit,
-    limiters,
-  });
+  const sessionsRepository = createSessionsRepository({ db });
+  const sessions = createSessionsService({ repository: sessionsRepository, users, teams, audit, limiters });
+  const magicLinks = createMagicLinksService({ config, repository: sessionsRepository, users, sessions, audit });
   const accessTokens = createAccessTokens(config);
   const credentialsRepository = createCredentialsRepository({ db });
   const credentials = createCredentialsService({
@@ -115,10 +112,24 @@ export function createServices({
     events,
     metrics,
   });
+  const alerting = createAlerting({
+    config,
+    db,
+    embedded,
+    agents,
+    teams,
+    users,
+    rooms,
+    audit,
+    metrics,
+    events,
+    log,
+  });
   return {
     audit,
     users,
     sessions,
+    magicLinks,
     teams,
     accessTokens,
     credentials,
@@ -127,6 +138,7 @@ export function createServices({
     devices,
     metrics: metricsService,
     rooms,
+    alerting,
   };
 }
 

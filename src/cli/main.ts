@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { agentCommand } from './agent/agent.command.js';
+import { alertsCommand } from './alerts.command.js';
 import { usersCommand } from './users.command.js';
 
 // The server's modules load only for the commands that run it: `agenthub agent ...` on a
@@ -28,6 +29,7 @@ export function buildCli(): Command {
     .description('Check configuration, files, database, migrations, clock and Redis, and say what to fix.')
     .action(doctorCommand);
   program.addCommand(usersCommand());
+  program.addCommand(alertsCommand());
   program.addCommand(agentCommand());
   return program;
 }

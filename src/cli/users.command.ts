@@ -1,45 +1,6 @@
 import { Command } from 'commander';
 import type { z } from 'zod';
-import { loadConfig } from '../config.js';
-import type { Services } from '../services.js';
-
-/** Opens the configured database (migrated), builds the services, runs `work`, closes. */
-async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  // Loaded here, not at the top: `agenthub --help` and `agenthub agent ...` never need the server.
-  const [
-    { default: pino },
-    { runMigrations },
-    { AppEventBus },
-    { createMetrics },
-    { openConfiguredDatabase },
-    { createServices },
-  ] = await Promise.all([
-    import('pino'),
-    import('../db/migrate.js'),
-    import('../lib/events.js'),
-    import('../observability/metrics.js'),
-    import('../server.js'),
-    import('../services.js'),
-  ]);
-  const config = loadConfig();
-  const database = await openConfiguredDatabase(config);
-  try {
-    await runMigrations(database);
-    // Structured logs go to stderr, so stdout carries only what the command prints.
-    const log = pino({ level: config.LOG_LEVEL }, pino.destination(2));
-    const services = createServices({
-      config,
-      db: database.db,
-      embedded: database.kind === 'pglite',
-      log,
-      events: new AppEventBus(),
-      metrics: createMetrics(),
-    });
-    return await work(services);
-  } finally {
-    await database.close();
-  }
-}
+import { withServices } from './with-services.js';
 
 // Errors thrown here reach main, which prints their message (no stack) and exits 1.
 function parse<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
@@ -78,8 +39,8 @@ async function createUser(options: CreateOptions): Promise<void> {
 async function loginLink(options: { email: string }): Promise<void> {
   const { email } = await import('../modules/users/users.schemas.js');
   const address = parse(email, options.email, '--email');
-  await withServices(async ({ sessions }) => {
-    const link = await sessions.issueLoginLink(address, { actorId: null });
+  await withServices(async ({ magicLinks }) => {
+    const link = await magicLinks.issueLoginLink(address, { actorId: null });
     if (!link) throw new Error(`No active user with email ${address}.`);
     // The URL is the secret: printed once here and stored only as a hash.
     console.log(link.url);

@@ -12,7 +12,8 @@ import {
   type RetryPolicy,
 } from './http.js';
 import { RealtimeClient, type RealtimeOptions } from './realtime.js';
-import { TokenManager, type CredentialSource, type TokenSet } from './tokens.js';
+import type { TokenSet } from './token-set.js';
+import { TokenManager, type CredentialSource } from './tokens.js';
 import type { Message, Room, Sample } from './types.js';
 
 export interface AgentHubClientOptions {

@@ -1,6 +1,6 @@
 import { AgentHubError, DeviceFlowDeniedError, DeviceFlowExpiredError } from './errors.js';
 import { request, sleep, type FetchLike } from './http.js';
-import type { TokenSet } from './tokens.js';
+import { toTokenSet, type TokenResponse, type TokenSet } from './token-set.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -19,22 +19,6 @@ export interface StartOptions {
   serverId?: string;
   deviceInfo?: Record<string, string | number | boolean | null>;
   scope?: string;
-}
-
-interface TokenResponse {
-  access_token: string;
-  expires_in: number;
-  refresh_token: string;
-  scope: string;
-}
-
-export function toTokenSet(body: TokenResponse): TokenSet {
-  return {
-    accessToken: body.access_token,
-    refreshToken: body.refresh_token,
-    expiresAt: Date.now() + body.expires_in * 1000,
-    scope: body.scope,
-  };
 }
 
 /** RFC 8628 §3.1: ask for a device code and a user code. */

@@ -3,5 +3,6 @@ export { AgentHubError, DeviceFlowDeniedError, DeviceFlowExpiredError } from './
 export type { DeviceAuthorization, StartOptions } from './device-flow.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './http.js';
 export { RealtimeClient, type RealtimeOptions } from './realtime.js';
-export { TokenManager, type CredentialSource, type TokenSet } from './tokens.js';
+export type { TokenSet } from './token-set.js';
+export { TokenManager, type CredentialSource } from './tokens.js';
 export type { Message, MetricsSnapshot, MetricsValue, PresenceAgent, Room, Sample } from './types.js';

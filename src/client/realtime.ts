@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import type { AgentHubClient } from './client.js';
 import { AgentHubError } from './errors.js';
+import type { TokenSet } from './token-set.js';
 import type { Message, PresenceAgent } from './types.js';
+
+/** What the realtime connection needs of the client that made it (the HTTP client implements it). */
+export interface RealtimeHost {
+  readonly server: string;
+  readonly tokens: TokenSet | undefined;
+  accessToken(): Promise<string>;
+  messagesAfter(roomId: string, afterSeq: number): Promise<{ messages: Message[] }>;
+}
 
 export interface RealtimeOptions {
   /** Resume positions (room id → last seq seen), e.g. persisted from an earlier run. */
@@ -37,7 +45,7 @@ export class RealtimeClient extends EventEmitter<Events> {
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: AgentHubClient,
+    private readonly client: RealtimeHost,
     private readonly options: RealtimeOptions = {},
   ) {
     super();

@@ -1,13 +1,5 @@
-import { toTokenSet } from './device-flow.js';
+import { toTokenSet, type TokenSet } from './token-set.js';
 import { request, DEFAULT_RETRY, type FetchLike } from './http.js';
-
-export interface TokenSet {
-  accessToken: string;
-  refreshToken?: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  scope?: string;
-}
 
 /** Where credentials come from: a rotating refresh token (device flow) or a long-lived API token. */
 export type CredentialSource =

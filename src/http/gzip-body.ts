@@ -1,7 +1,7 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { preParsingAsyncHookHandler } from 'fastify';
-import { AppError } from '../lib/errors.js';
+import { AppError, payloadTooLarge, unsupportedEncoding } from '../lib/errors.js';
 
 /**
  * Accepts `Content-Encoding: gzip` request bodies. The route's bodyLimit then
@@ -10,7 +10,7 @@ import { AppError } from '../lib/errors.js';
 export const gunzipBody: preParsingAsyncHookHandler = async (request, _reply, payload) => {
   const encoding = request.headers['content-encoding']?.toLowerCase();
   if (!encoding || encoding === 'identity') return payload;
-  if (encoding !== 'gzip') throw new AppError('unsupported_media_type', 415, 'Only gzip content encoding is accepted.');
+  if (encoding !== 'gzip') throw unsupportedEncoding();
   const limit = request.routeOptions.bodyLimit;
   let encodedBytes = 0;
   let inflatedBytes = 0;
@@ -26,7 +26,7 @@ export const gunzipBody: preParsingAsyncHookHandler = async (request, _reply, pa
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       inflatedBytes += chunk.length;
-      if (inflatedBytes > limit) callback(new AppError('payload_too_large', 413, 'Request body is too large'));
+      if (inflatedBytes > limit) callback(payloadTooLarge());
       else callback(null, chunk);
     },
   });

@@ -1,6 +1,9 @@
 import { credentialsRoutes } from '../identity/credentials.routes.js';
 import { sessionsRoutes } from '../identity/sessions.routes.js';
 import { agentsRoutes } from '../modules/agents/agents.routes.js';
+import { alertRulesRoutes } from '../modules/alerts/alert-rules.routes.js';
+import { alertsRoutes } from '../modules/alerts/alerts.routes.js';
+import { notificationChannelsRoutes } from '../modules/alerts/notification-channels.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
@@ -11,6 +14,7 @@ import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { adminPageRoutes } from '../web/admin.routes.js';
+import { alertsPageRoutes } from '../web/alerts.routes.js';
 import { agentPageRoutes } from '../web/agent.routes.js';
 import { dashboardPageRoutes } from '../web/dashboard.routes.js';
 import { linkPageRoutes } from '../web/link.routes.js';
@@ -36,6 +40,9 @@ export const routeModules: RouteModule[] = [
   roomsRoutes,
   mcpRoutes,
   auditRoutes,
+  alertRulesRoutes,
+  notificationChannelsRoutes,
+  alertsRoutes,
   // Pages and their live streams (src/web)
   dashboardPageRoutes,
   signInPageRoutes,
@@ -45,5 +52,6 @@ export const routeModules: RouteModule[] = [
   roomStreamRoutes,
   teamPageRoutes,
   adminPageRoutes,
+  alertsPageRoutes,
   liveEventsRoutes,
 ];

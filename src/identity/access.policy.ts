@@ -5,7 +5,8 @@ import type { Actor } from './actor.model.js';
 export type Resource =
   | { type: 'agent'; id: string; ownerId: string; teamId: string | null }
   | { type: 'team'; id: string }
-  | { type: 'room'; id: string; ownerId: string; teamId: string | null };
+  | { type: 'room'; id: string; ownerId: string; teamId: string | null }
+  | { type: 'alert_rule' | 'channel'; id: string; ownerId: string; teamId: string | null };
 
 export function agentResource(agent: Pick<AgentRow, 'id' | 'ownerId' | 'teamId'>): Resource {
   return { type: 'agent', id: agent.id, ownerId: agent.ownerId, teamId: agent.teamId };

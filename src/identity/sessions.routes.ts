@@ -18,7 +18,7 @@ const LOGIN_RATE_LIMIT = {
 };
 
 export const sessionsRoutes: RouteModule = (app, ctx) => {
-  const { sessions } = ctx.services;
+  const { sessions, magicLinks } = ctx.services;
   const client = (request: { ip: string; headers: { 'user-agent'?: string | undefined } }) => ({
     ip: request.ip,
     userAgent: request.headers['user-agent'],
@@ -92,7 +92,7 @@ export const sessionsRoutes: RouteModule = (app, ctx) => {
     },
     async (request, reply) => {
       const actorId = request.actor?.kind === 'user' ? request.actor.user.id : null;
-      const link = await sessions.issueLoginLink(request.body.email, { actorId, ip: request.ip });
+      const link = await magicLinks.issueLoginLink(request.body.email, { actorId, ip: request.ip });
       if (!link) throw notFound('No active user with that email.');
       return reply.code(201).send({ url: link.url, expires_at: link.expiresAt.toISOString() });
     },

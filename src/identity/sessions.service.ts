@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { UserRow } from '../db/schema/index.js';
 import type { AttemptLimiters } from '../lib/attempt-limiter.js';
 import { hashSecret, randomToken, sha256, verifySecret } from '../lib/crypto.js';
@@ -7,15 +6,12 @@ import type { TeamsService } from '../modules/teams/teams.service.js';
 import type { UsersService } from '../modules/users/users.service.js';
 import { toUserIdentity, type UserActor } from './actor.model.js';
 import type { SessionsRepository } from './sessions.repository.js';
-import { invalidCredentials, invalidOrExpiredLink, tooManyAttempts } from './sessions.errors.js';
+import { invalidCredentials, tooManyAttempts } from './sessions.errors.js';
 
 const SESSION_TTL_MS = 24 * 3600 * 1000;
-const LOGIN_LINK_TTL_MS = 5 * 60 * 1000;
-const BOOTSTRAP_LINK_TTL_MS = 60 * 60 * 1000;
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
 interface Deps {
-  config: Config;
   repository: SessionsRepository;
   users: UsersService;
   teams: Pick<TeamsService, 'membershipsOf'>;
@@ -35,7 +31,7 @@ export interface ClientInfo {
   userAgent?: string | undefined;
 }
 
-export function createSessionsService({ config, repository, users, teams, audit, limiters }: Deps) {
+export function createSessionsService({ repository, users, teams, audit, limiters }: Deps) {
   // A disabled person's sessions end at once (ADR 0014).
   users.whenDisabled(async (userId) => {
     await repository.revokeUserSessions(userId, new Date());
@@ -122,107 +118,13 @@ export function createSessionsService({ config, repository, users, teams, audit,
     });
   }
 
-  async function issueLoginLink(email: string, issuedBy: { actorId: string | null; ip?: string | undefined }) {
-    const user = await users.findByEmail(email);
-    if (!user || user.disabledAt) return undefined;
-    const token = randomToken(32);
-    const expiresAt = new Date(Date.now() + LOGIN_LINK_TTL_MS);
-    await repository.insertLoginToken({ userId: user.id, purpose: 'login', tokenHash: sha256(token), expiresAt });
-    await audit.record({
-      type: 'login_link.issued',
-      actorType: issuedBy.actorId ? 'user' : 'system',
-      actorId: issuedBy.actorId,
-      subjectType: 'user',
-      subjectId: user.id,
-      ip: issuedBy.ip,
-    });
-    return { url: `${config.publicUrl}/auth/token/${token}`, expiresAt };
-  }
-
-  /** First run: a one-time link that lets a person create the first admin. Only while there are no users. */
-  async function issueBootstrapLink() {
-    if ((await users.count()) > 0) return undefined;
-    const token = randomToken(32);
-    const expiresAt = new Date(Date.now() + BOOTSTRAP_LINK_TTL_MS);
-    await repository.insertLoginToken({ userId: null, purpose: 'bootstrap', tokenHash: sha256(token), expiresAt });
-    await audit.record({
-      type: 'login_link.issued',
-      actorType: 'system',
-      actorId: null,
-      payload: { purpose: 'bootstrap' },
-    });
-    return { url: `${config.publicUrl}/auth/token/${token}`, expiresAt };
-  }
-
-  /** What a link is for, without using it (GET shows a page; only POST signs in). */
-  async function inspectLink(token: string): Promise<'login' | 'bootstrap' | undefined> {
-    const row = await repository.findUsableLoginToken(sha256(token), new Date());
-    if (!row) return undefined;
-    if (row.purpose === 'bootstrap' && (await users.count()) > 0) return undefined;
-    return row.purpose;
-  }
-
-  async function consumeLoginLink(token: string, client: ClientInfo): Promise<NewSession> {
-    const row = await repository.findUsableLoginToken(sha256(token), new Date());
-    if (!row || row.purpose !== 'login' || !row.userId) throw invalidOrExpiredLink();
-    const { user } = await users.get(row.userId);
-    if (user.disabledAt || !(await repository.consumeLoginToken(sha256(token), new Date())))
-      throw invalidOrExpiredLink();
-    const session = await startSession(user, client);
-    await audit.record({
-      type: 'login_link.used',
-      actorType: 'user',
-      actorId: user.id,
-      subjectType: 'user',
-      subjectId: user.id,
-      ip: client.ip,
-    });
-    await audit.record({
-      type: 'user.login',
-      actorType: 'user',
-      actorId: user.id,
-      subjectType: 'user',
-      subjectId: user.id,
-      ip: client.ip,
-      payload: { method: 'magic_link' },
-    });
-    return session;
-  }
-
-  async function completeBootstrap(
-    token: string,
-    input: { email: string; name: string; password: string } & ClientInfo,
-  ): Promise<NewSession> {
-    if ((await inspectLink(token)) !== 'bootstrap' || !(await repository.consumeLoginToken(sha256(token), new Date())))
-      throw invalidOrExpiredLink();
-    const { user } = await users.create({
-      email: input.email,
-      name: input.name,
-      password: input.password,
-      role: 'admin',
-    });
-    await audit.record({
-      type: 'login_link.used',
-      actorType: 'user',
-      actorId: user.id,
-      subjectType: 'user',
-      subjectId: user.id,
-      ip: input.ip,
-      payload: { purpose: 'bootstrap' },
-    });
-    return startSession(user, input);
-  }
-
   return {
     login,
     resolve,
     resolveActor,
     logout,
-    issueLoginLink,
-    issueBootstrapLink,
-    inspectLink,
-    consumeLoginLink,
-    completeBootstrap,
+    /** For the other ways in (magic links, first-run bootstrap): a session for a person already proven. */
+    startSession,
     revokeUserSessions: async (userId: string) => {
       await repository.revokeUserSessions(userId, new Date());
     },

@@ -35,6 +35,16 @@ export const unauthorized = createErrorFactory({
 });
 export const forbidden = createErrorFactory({ code: 'forbidden', statusCode: 403, message: 'You may not do that.' });
 export const notFound = createErrorFactory({ code: 'not_found', statusCode: 404, message: 'Not found.' });
+export const payloadTooLarge = createErrorFactory({
+  code: 'payload_too_large',
+  statusCode: 413,
+  message: 'Request body is too large',
+});
+export const unsupportedEncoding = createErrorFactory({
+  code: 'unsupported_media_type',
+  statusCode: 415,
+  message: 'Only gzip content encoding is accepted.',
+});
 export const crossOrigin = createErrorFactory({
   code: 'cross_origin',
   statusCode: 403,

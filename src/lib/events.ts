@@ -17,6 +17,19 @@ export interface AppEvents {
   'agent.linked': [{ agentId: string; ownerId: string; teamId: string | null }];
   /** These agents' last_seen_at moved (metrics were stored): live dashboards show them online. */
   'agent.seen': [{ agentIds: string[] }];
+  /** Alerts about these agents changed state or were acknowledged: live dashboards update their badges. */
+  'alerts.changed': [{ agentIds: string[] }];
 }
 
 export class AppEventBus extends EventEmitter<AppEvents> {}
+
+type Handlers = { [E in keyof AppEvents]?: (...args: AppEvents[E]) => void };
+
+/** Subscribes a feature's listeners at once; the returned function removes them all (on close). */
+export function subscribe(events: AppEventBus, handlers: Handlers): () => void {
+  const entries = Object.entries(handlers) as [keyof AppEvents, (...args: never[]) => void][];
+  for (const [event, handler] of entries) events.on(event, handler as never);
+  return () => {
+    for (const [event, handler] of entries) events.off(event, handler as never);
+  };
+}

@@ -7,6 +7,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'agenthub_' });
+  // prom-client also exports the sums of its active handles/requests/resources gauges as gauges named
+  // *_total, which promtool refuses (the suffix means a counter): sum(agenthub_nodejs_active_handles) is
+  // the same number, so they are dropped.
+  for (const kind of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`agenthub_nodejs_active_${kind}_total`);
   const registers = [registry];
 
   return {
@@ -114,6 +119,24 @@ export function createMetrics() {
       name: 'agenthub_ingest_clock_skew_seconds',
       help: 'Absolute difference between the agent timestamp and the server receive time.',
       buckets: [0.1, 1, 5, 30, 60, 300, 3600, 86400],
+      registers,
+    }),
+    alertsFiring: new Gauge({
+      name: 'agenthub_alerts_firing',
+      help: 'Alerts (rule, agent pairs) firing now, by severity, as of the last evaluation.',
+      labelNames: ['severity'] as const,
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'agenthub_notifications_total',
+      help: 'Notification delivery attempts by channel kind and result (delivered, retry, failed).',
+      labelNames: ['channel', 'result'] as const,
+      registers,
+    }),
+    alertEvaluationDuration: new Histogram({
+      name: 'agenthub_alert_evaluation_duration_seconds',
+      help: 'Time to evaluate every enabled alert rule once.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
   };

@@ -1,7 +1,6 @@
 import type { Metrics } from '../observability/metrics.js';
 import type { Presence } from './presence.js';
-import { roomChannel } from './socket-events.js';
-import type { AgentNamespace, AgentSocket } from './socket-server.js';
+import { roomChannel, type AgentNamespace, type AgentSocket } from './socket-events.js';
 
 /** Joins and leaves of socket.io rooms, kept in step with presence and its diffs. */
 export function createRoomJoins({

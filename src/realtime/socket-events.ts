@@ -1,3 +1,4 @@
+import type { Namespace, Socket } from 'socket.io';
 import type { AgentActor } from '../identity/actor.model.js';
 import type { MessagePayload } from '../modules/rooms/rooms.schemas.js';
 
@@ -8,7 +9,8 @@ export interface PresenceAgent {
 
 /** The one ack envelope: `{ok: true, ...}` or `{ok: false, error, message?, details?}`. */
 export type AckResponse =
-  ({ ok: true } & Record<string, unknown>) | { ok: false; error: string; message?: string; details?: unknown };
+  | ({ ok: true } & Record<string, unknown>)
+  | { ok: false; error: string; message?: string; details?: unknown; limit?: number };
 export type Ack = (response: AckResponse) => void;
 
 /** Every event a client may send on /agents: the type below derives from it, the tests walk it. */
@@ -42,3 +44,7 @@ export interface SocketData {
 export const roomChannel = (roomId: string) => `room:${roomId}`;
 export const agentChannel = (agentId: string) => `agent:${agentId}`;
 export const credentialChannel = (credentialId: string) => `cred:${credentialId}`;
+
+type NoEvents = Record<string, never>;
+export type AgentNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;
+export type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;

@@ -16,6 +16,7 @@ const FANNED_OUT = [
   'message.created',
   'agent.linked',
   'agent.seen',
+  'alerts.changed',
 ] as const satisfies readonly (keyof AppEvents)[];
 type FannedEvent = (typeof FANNED_OUT)[number];
 

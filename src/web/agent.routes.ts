@@ -8,6 +8,7 @@ import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import { AppError } from '../lib/errors.js';
 import type { UserActor } from '../identity/actor.model.js';
+import { tokenNotFound } from '../identity/credentials.errors.js';
 import { asPage as pageOrError, signInFirst } from './page-errors.js';
 import { agentPage } from './pages/agent.page.js';
 
@@ -51,6 +52,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
       },
     );
     const { events } = await audit.list({ subjectType: 'agent', subjectId: agent.id, limit: EVENTS_SHOWN });
+    const alertHistory = await ctx.services.alerting.alerts.events(actor, { agent_id: agent.id, limit: EVENTS_SHOWN });
     const page = agentPage({
       user: actor.user,
       csrf: csrfToken(request, reply, ctx.config),
@@ -59,6 +61,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
       tokens: tokens ?? [],
       canManage: tokens !== undefined,
       events,
+      alertEvents: alertHistory.events,
       ...extra,
     });
     return sendHtml(reply, page);
@@ -102,7 +105,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
         const { tokens } = await agents.listTokens(id, actor);
         // Only this agent's credentials: a prefix of another agent is "not found" here.
         if (!tokens.some((t) => t.prefix === prefix))
-          throw new AppError('not_found', 404, 'This agent has no credential with that prefix.');
+          throw tokenNotFound('This agent has no credential with that prefix.');
         await credentials.revokeByPrefix(prefix, { actor, ip: request.ip });
         return reply.redirect(`/agents/${id}`, 303);
       }),

@@ -22,6 +22,7 @@ export const dashboardPageRoutes: RouteModule = async (app, ctx) => {
       csrf: csrfToken(request, reply, ctx.config),
       agents,
       isOnline: (a) => ctx.services.agents.isOnline(a),
+      firing: await ctx.services.alerting.alerts.firingCounts(agents.map((a) => a.id)),
     });
     return sendHtml(reply, page);
   });

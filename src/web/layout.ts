@@ -32,6 +32,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [], 
             user
               ? html`<nav aria-label="Main">
                   <a href="/dashboard">Dashboard</a>
+                  <a href="/alerts">Alerts</a>
                   <a href="/rooms">Rooms</a>
                   <a href="/teams">Teams</a>
                   <a href="/link">Link a device</a>

@@ -9,7 +9,7 @@ import { eventStreams } from './sse.js';
 const DEBOUNCE_MS = 250;
 
 /** The dashboard's view of an agent: what the live rows need and nothing more. */
-export function liveAgent(agent: AgentRow, online: boolean) {
+export function liveAgent(agent: AgentRow, online: boolean, firing = 0) {
   return {
     id: agent.id,
     name: agent.displayName ?? agent.name,
@@ -18,10 +18,17 @@ export function liveAgent(agent: AgentRow, online: boolean) {
     online,
     last_seen_at: agent.lastSeenAt?.toISOString() ?? null,
     team_id: agent.teamId,
+    /** Alerts firing about it now. */
+    firing,
   };
 }
 
-const WATCHED = ['agent.linked', 'agent.seen', 'agent.revoked'] as const satisfies readonly (keyof AppEvents)[];
+const WATCHED = [
+  'agent.linked',
+  'agent.seen',
+  'agent.revoked',
+  'alerts.changed',
+] as const satisfies readonly (keyof AppEvents)[];
 
 /**
  * GET /events: a server-sent event stream of the signed-in person's agents.
@@ -56,7 +63,10 @@ export const liveEventsRoutes: RouteModule = (app, ctx) => {
       const actor = userOf(request);
       const snapshot = async () => {
         const { agents } = await ctx.services.agents.list(actor);
-        return JSON.stringify({ agents: agents.map((a) => liveAgent(a, ctx.services.agents.isOnline(a))) });
+        const firing = await ctx.services.alerting.alerts.firingCounts(agents.map((a) => a.id));
+        return JSON.stringify({
+          agents: agents.map((a) => liveAgent(a, ctx.services.agents.isOnline(a), firing.get(a.id) ?? 0)),
+        });
       };
       let last = await snapshot();
       const stream = start(reply);

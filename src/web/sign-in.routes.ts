@@ -11,7 +11,7 @@ import { signInPage } from './pages/sign-in.page.js';
 
 /** The sign-in page and the pages behind a magic link; the JSON and form posts of /login live in identity. */
 export const signInPageRoutes: RouteModule = (app, ctx) => {
-  const { sessions } = ctx.services;
+  const { magicLinks } = ctx.services;
   const client = (request: { ip: string; headers: { 'user-agent'?: string | undefined } }) => ({
     ip: request.ip,
     userAgent: request.headers['user-agent'],
@@ -34,7 +34,7 @@ export const signInPageRoutes: RouteModule = (app, ctx) => {
       // The token is in this page's URL: never leak it through Referer, not even to our own pages. Under
       // no-referrer the page's own form post arrives with `Origin: null`: see opaqueOriginForms below.
       reply.header('referrer-policy', 'no-referrer');
-      const purpose = await sessions.inspectLink(request.params.token);
+      const purpose = await magicLinks.inspectLink(request.params.token);
       const csrf = csrfToken(request, reply, ctx.config);
       const action = `/auth/token/${request.params.token}`;
       if (purpose === 'bootstrap') return sendHtml(reply, bootstrapPage({ csrf, action }));
@@ -57,12 +57,12 @@ export const signInPageRoutes: RouteModule = (app, ctx) => {
     async (request, reply) => {
       reply.header('referrer-policy', 'no-referrer');
       const token = request.params.token;
-      const purpose = await sessions.inspectLink(token);
+      const purpose = await magicLinks.inspectLink(token);
       try {
         const session =
           purpose === 'bootstrap'
-            ? await sessions.completeBootstrap(token, { ...bootstrapBody.parse(request.body), ...client(request) })
-            : await sessions.consumeLoginLink(token, client(request));
+            ? await magicLinks.completeBootstrap(token, { ...bootstrapBody.parse(request.body), ...client(request) })
+            : await magicLinks.consumeLoginLink(token, client(request));
         setSessionCookie(reply, ctx.config, session);
         return await reply.redirect('/dashboard', 303);
       } catch (error) {

@@ -104,7 +104,7 @@ export async function signInAdmin(
   t: TestApp,
   input: { email?: string; name?: string; password?: string } = {},
 ): Promise<Person> {
-  const link = await t.ctx.services.sessions.issueBootstrapLink();
+  const link = await t.ctx.services.magicLinks.issueBootstrapLink();
   if (!link) throw new Error('signInAdmin needs a database without users');
   const path = new URL(link.url).pathname;
   const form = await openForm(t, path);

@@ -17,9 +17,12 @@ export interface RawConnection {
   destroy(): void;
 }
 
-/** Opens a connection and resolves once it is established. */
-export function openRaw(port: number): Promise<RawConnection> {
-  const socket = connect(port, '127.0.0.1');
+/**
+ * Opens a connection and resolves once it is established. With `allowHalfOpen` the client goes on writing
+ * after the server's FIN (as a client still sending its body does), instead of ending its side at once.
+ */
+export function openRaw(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
   const chunks: Buffer[] = [];
   let closedAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -1,13 +1,12 @@
 import { expect } from 'vitest';
 import { addUser, issueToken, loginLinkPath, PASSWORD, uniqueEmail } from '../harness/identity.js';
+import { createAlertProbes } from './auth-matrix.alerts.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import type { Caller } from './auth-matrix.table.js';
-import { suffix, type MatrixWorld, type Probe } from './auth-matrix.world.js';
+import { suffix, type MatrixWorld, type ProbeFor } from './auth-matrix.world.js';
 
 /** A Streamable HTTP MCP client accepts a JSON answer or an event stream. */
 const MCP_ACCEPT = { accept: 'application/json, text/event-stream' };
-
-export type ProbeFor = (caller: Caller) => Probe | Promise<Probe>;
 
 /**
  * A well-formed request per route, made anew for every caller. Probes that
@@ -243,5 +242,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     }),
     'GET /mcp': () => ({ method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream' } }),
     'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
+    ...createAlertProbes(world),
   };
 }

@@ -1,6 +1,7 @@
 import { apiDocTableRows } from '../harness/markdown-tables.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbes, type ProbeFor } from './auth-matrix.probes.js';
+import { createProbes } from './auth-matrix.probes.js';
+import type { ProbeFor } from './auth-matrix.world.js';
 import { CALLERS, COLUMN_TITLES, MATRIX, rowOf, type Caller } from './auth-matrix.table.js';
 import { buildWorld, send, type MatrixWorld } from './auth-matrix.world.js';
 

@@ -115,6 +115,9 @@ export async function buildWorld(): Promise<MatrixWorld> {
   return { t, people, setupAdmin, agents, teamId, roomId, setup };
 }
 
+/** A request per caller, built anew for every cell. */
+export type ProbeFor = (caller: Caller) => Probe | Promise<Probe>;
+
 export interface Probe {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;

@@ -232,7 +232,7 @@ describe('the first-run bootstrap link', () => {
   afterAll(() => t.close());
 
   it('creates the first admin once, and no bootstrap link exists after that', async () => {
-    const link = await t.ctx.services.sessions.issueBootstrapLink();
+    const link = await t.ctx.services.magicLinks.issueBootstrapLink();
     expect(link).toBeDefined();
     const path = new URL(link!.url).pathname;
     const form = await openForm(t, path);
@@ -262,7 +262,7 @@ describe('the first-run bootstrap link', () => {
         .payload,
     });
     expect(replay.statusCode).toBe(400);
-    expect(await t.ctx.services.sessions.issueBootstrapLink()).toBeUndefined();
+    expect(await t.ctx.services.magicLinks.issueBootstrapLink()).toBeUndefined();
     const users = await t.ctx.services.users.list();
     expect(users.users.map((u) => u.email)).toEqual(['root@example.com']);
   });

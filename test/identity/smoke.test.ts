@@ -9,7 +9,7 @@ describe('identity smoke', () => {
   afterAll(() => t.close());
 
   it('goes from first run to an agent calling /api/v1/me with a JWT', async () => {
-    const link = await t.ctx.services.sessions.issueBootstrapLink();
+    const link = await t.ctx.services.magicLinks.issueBootstrapLink();
     expect(link).toBeDefined();
     const path = new URL(link!.url).pathname;
     const page = await t.app.inject(path);

@@ -20,7 +20,16 @@ interface ToolAgent extends AgentWithToken {
   jwt: string;
 }
 
-const TOOLS = ['get_metrics', 'list_agents', 'list_rooms', 'read_messages', 'send_message', 'wait_for_messages'];
+const TOOLS = [
+  'acknowledge_alert',
+  'get_metrics',
+  'list_agents',
+  'list_alerts',
+  'list_rooms',
+  'read_messages',
+  'send_message',
+  'wait_for_messages',
+];
 
 describe('the MCP tools', () => {
   let t: TestApp & { url: string };

@@ -186,7 +186,8 @@ const RESOURCE_SERIES = {
   rss: 'agenthub_process_resident_memory_bytes',
   heapUsed: 'agenthub_nodejs_heap_size_used_bytes',
   openFds: 'agenthub_process_open_fds',
-  activeHandles: 'agenthub_nodejs_active_handles_total',
+  // One series per handle type (the unlabelled *_total gauge is not exported: promtool refuses it).
+  activeHandles: 'agenthub_nodejs_active_handles',
 } as const;
 
 /** Scrapes `/metrics` every `everyMs` for memory, file descriptors and handles. */
@@ -198,12 +199,14 @@ export function sampleResources(base: string, everyMs: number) {
       try {
         const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
         const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+        const sum = (name: string) =>
+          [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
         samples.push({
           at: Date.now(),
           rss: value(RESOURCE_SERIES.rss),
           heapUsed: value(RESOURCE_SERIES.heapUsed),
           openFds: value(RESOURCE_SERIES.openFds),
-          activeHandles: value(RESOURCE_SERIES.activeHandles),
+          activeHandles: sum(RESOURCE_SERIES.activeHandles),
         });
       } catch {
         // a missed scrape is visible as a gap

@@ -112,7 +112,7 @@ describe('malformed socket payloads', () => {
   it('closes only the connection of a frame beyond the transport limit; the server keeps serving others', async () => {
     const before = await storedSeqs(t, room.id);
     const hog = await connectAgent(t.url, agent.jwt);
-    hog.socket.emit('message:send', { room_id: room.id, body: 'a'.repeat(t.config.MESSAGE_MAX_BYTES * 3 + 10_000) });
+    hog.socket.emit('message:send', { room_id: room.id, body: 'a'.repeat(t.config.SOCKET_MAX_FRAME_BYTES + 10_000) });
     expect(await hog.disconnected).toBe('transport close');
     expect(await client.send(room.id, 'after the hog')).toMatchObject({ ok: true });
     expect(await storedSeqs(t, room.id)).toEqual([...before, before.length + 1]);

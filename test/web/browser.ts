@@ -64,7 +64,7 @@ export async function bootstrapAdmin(
   page: Page,
   input: { name?: string; email?: string; password?: string } = {},
 ): Promise<{ email: string; password: string }> {
-  const link = await server.ctx.services.sessions.issueBootstrapLink();
+  const link = await server.ctx.services.magicLinks.issueBootstrapLink();
   if (!link) throw new Error('bootstrapAdmin needs a database without users');
   const email = input.email ?? 'ada@example.com';
   const password = input.password ?? 'correct horse battery staple';

@@ -119,14 +119,7 @@ export class MetricsAgent {
   private async replay(): Promise<void> {
     let replayed = 0;
     for (let batch = this.spool.oldest(); batch; batch = this.spool.oldest()) {
-      try {
-        await this.send(batch.samples);
-        this.summary.sent += batch.samples.length;
-      } catch (error) {
-        if (this.classify(error) === 'transient') return;
-        // One refused sample (say, older than the server's window) must not hold back the rest.
-        if (!(await this.sendEach(batch.samples))) return;
-      }
+      if (!(await this.sendBatch(batch.samples))) return;
       batch.done();
       replayed += batch.samples.length;
       this.summary.replayed += batch.samples.length;
@@ -136,7 +129,31 @@ export class MetricsAgent {
     this.succeeded();
   }
 
-  /** The fallback for a refused batch; false when the server went away meanwhile. */
+  /**
+   * Sends a batch; false when the server went away meanwhile (the batch stays spooled: snapshots it already
+   * took are dropped as duplicates on replay). A batch too large for the server (413) is never sent again as
+   * it is: it is split in halves, recursively, down to single snapshots, and a single snapshot still too large
+   * is dropped with the reason logged. One refused for another reason (say, older than the server's window)
+   * must not hold back the rest: its snapshots are sent one by one.
+   */
+  private async sendBatch(samples: Sample[]): Promise<boolean> {
+    try {
+      await this.send(samples);
+      this.summary.sent += samples.length;
+      return true;
+    } catch (error) {
+      if (this.classify(error) === 'transient') return false;
+      if (samples.length === 1) {
+        this.dropRefused(error, 1);
+        return true;
+      }
+      if (!isTooLarge(error)) return this.sendEach(samples);
+      const half = Math.ceil(samples.length / 2);
+      return (await this.sendBatch(samples.slice(0, half))) && this.sendBatch(samples.slice(half));
+    }
+  }
+
+  /** The fallback for a batch refused for what one of its snapshots holds; false when the server went away. */
   private async sendEach(samples: Sample[]): Promise<boolean> {
     for (const sample of samples) {
       try {
@@ -222,4 +239,9 @@ export class MetricsAgent {
       this.wake.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** 413: the request body is over the server's limit; the same body will never be taken. */
+function isTooLarge(error: unknown): boolean {
+  return error instanceof AgentHubError && error.status === 413;
 }

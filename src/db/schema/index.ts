@@ -7,3 +7,4 @@ export * from './rooms.js';
 export * from './sessions.js';
 export * from './teams.js';
 export * from './users.js';
+export * from './alerts.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { AppError, crossOrigin, forbidden, unauthorized } from '../../lib/errors.js';
+import { accessTokenRefused } from '../credentials.errors.js';
 import type { Actor } from '../actor.model.js';
 import { verifyCsrf } from './csrf.js';
 import type { AuthKind } from '../../http/route-module.js';
@@ -143,14 +144,7 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
       }
       if (!acceptsAgent) throw unauthorized('This endpoint takes an API token.');
       const result = await accessTokenActor(bearer, attempt);
-      if (!result.ok)
-        throw new AppError(
-          result.reason,
-          401,
-          result.reason === 'token_expired'
-            ? 'The access token has expired.'
-            : 'The access token is invalid or revoked.',
-        );
+      if (!result.ok) throw accessTokenRefused(result.reason);
       return result.actor;
     }
     if (header && !allowed.includes('anon')) throw unauthorized('This endpoint does not take a bearer token.');

@@ -139,6 +139,27 @@ export function createAgentsService({ config, repository, credentials, users, te
       return { agent: await endAgent(agent, 'inactive', context) };
     },
 
+    /**
+     * The agent an approved device code created, when the code expired before the device redeemed it
+     * (ADR 0015): deactivated, with a reason, rather than left active with nobody holding it.
+     */
+    async deactivateUnredeemed(id: string, deviceAuthorizationId: string) {
+      const agent = await repository.findById(id);
+      if (!agent || agent.status !== 'approved') return;
+      await repository.setStatus(agent.id, 'inactive', new Date());
+      // None was issued by the link; one an owner issued meanwhile on the agent's page goes with it.
+      await credentials.revokeAllForAgent(agent.id, 'device_code_expired', {});
+      events.emit('agent.revoked', { agentId: agent.id, reason: 'device_code_expired' });
+      await audit.record({
+        type: 'agent.deactivated',
+        actorType: 'system',
+        actorId: null,
+        subjectType: 'agent',
+        subjectId: agent.id,
+        payload: { reason: 'device_code_expired', device_authorization_id: deviceAuthorizationId },
+      });
+    },
+
     /** Frees a server_id for a new link: the active agent with it becomes `replaced`. */
     async replace(serverId: string, context: { actor: UserActor; ip?: string }) {
       const agent = await repository.findActiveByServerId(context.actor.user.id, serverId);

@@ -42,6 +42,14 @@ export function createDevicesRepository({ db }: { db: Db }) {
         .where(and(eq(deviceAuthorizations.status, 'pending'), lt(deviceAuthorizations.expiresAt, now)))
         .returning({ id: deviceAuthorizations.id, serverId: deviceAuthorizations.serverId }),
 
+    /** Approved requests never redeemed before their expiry (ADR 0015): expired, with the agent they created. */
+    expireApproved: (now: Date) =>
+      db
+        .update(deviceAuthorizations)
+        .set({ status: 'expired' })
+        .where(and(eq(deviceAuthorizations.status, 'approved'), lt(deviceAuthorizations.expiresAt, now)))
+        .returning({ id: deviceAuthorizations.id, agentId: deviceAuthorizations.agentId }),
+
     /** Requests that expired before `before` are gone for good (until then they answer expired_token). */
     purge: (before: Date) => db.delete(deviceAuthorizations).where(lt(deviceAuthorizations.expiresAt, before)),
   };

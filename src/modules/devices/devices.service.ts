@@ -162,16 +162,9 @@ export function createDevicesService({
       // RFC 8628 §3.4: a code issued to another client is unknown to this one (checked before redeeming it).
       if (!row || (options.clientId !== undefined && options.clientId !== row.clientId)) return { status: 'unknown' };
       const now = new Date();
-      if (row.status === 'pending' && row.expiresAt <= now) {
-        if (await repository.transition(row.id, 'pending', { status: 'expired' })) {
-          await audit.record({
-            type: 'device.expired',
-            actorType: 'system',
-            actorId: null,
-            subjectType: 'device_authorization',
-            subjectId: row.id,
-          });
-        }
+      // RFC 8628 §3.5: past expires_at the code answers expired_token, approved or not (ADR 0015).
+      if ((row.status === 'pending' || row.status === 'approved') && row.expiresAt <= now) {
+        if (await repository.transition(row.id, row.status, { status: 'expired' })) await expired(row);
         return { status: 'expired' };
       }
       if (row.status === 'denied' || row.status === 'expired') return { status: row.status };
@@ -278,22 +271,31 @@ export function createDevicesService({
       return { request };
     },
 
-    /** Scheduled: expire pending requests, purge long-expired ones. Idempotent, so safe on many instances. */
+    /**
+     * Scheduled: expire pending requests and approved ones never redeemed (their agents deactivated), purge
+     * long-expired ones. Idempotent, so safe on many instances.
+     */
     async cleanup(now = new Date()) {
-      const expired = await repository.expirePending(now);
-      for (const row of expired) {
-        await audit.record({
-          type: 'device.expired',
-          actorType: 'system',
-          actorId: null,
-          subjectType: 'device_authorization',
-          subjectId: row.id,
-        });
-      }
+      const pending = await repository.expirePending(now);
+      const approved = await repository.expireApproved(now);
+      for (const row of [...pending, ...approved]) await expired(row);
       await repository.purge(new Date(now.getTime() - EXPIRED_RETENTION_MS));
-      return { expired: expired.length };
+      return { expired: pending.length + approved.length };
     },
   };
+
+  /** A request that just expired; one approved but never redeemed takes its agent with it (ADR 0015). */
+  async function expired(row: { id: string; agentId?: string | null }): Promise<void> {
+    await audit.record({
+      type: 'device.expired',
+      actorType: 'system',
+      actorId: null,
+      subjectType: 'device_authorization',
+      subjectId: row.id,
+      ...(row.agentId ? { payload: { agent_id: row.agentId } } : {}),
+    });
+    if (row.agentId) await agents.deactivateUnredeemed(row.agentId, row.id);
+  }
 
   /** A device code presented after redemption: refuse, and revoke what the first redemption issued. */
   async function redeemedAgain(row: DeviceAuthorizationRow, ip: string | undefined): Promise<PollResult> {

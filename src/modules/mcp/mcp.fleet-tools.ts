@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { guarded } from './mcp.results.js';
 import { getMetricsInput, listAgentsInput, parseTime } from './mcp.schemas.js';
-import type { ToolContext } from './mcp.server.js';
+import type { ToolContext } from './mcp.tool-context.js';
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fromDatabaseError } from '../../lib/errors.js';
-import type { ToolContext } from './mcp.server.js';
+import type { ToolContext } from './mcp.tool-context.js';
 
 /** A tool's answer: JSON text for the model, the same object as structured content for programs. */
 export function toolResult(data: Record<string, unknown>): CallToolResult {

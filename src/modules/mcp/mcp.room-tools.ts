@@ -4,7 +4,7 @@ import { badRequest } from '../../lib/errors.js';
 import { presentMessage, presentRoom } from '../rooms/rooms.schemas.js';
 import { guarded } from './mcp.results.js';
 import { readMessagesInput, sendMessageInput, waitForMessagesInput } from './mcp.schemas.js';
-import type { ToolContext } from './mcp.server.js';
+import type { ToolContext } from './mcp.tool-context.js';
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 

@@ -1,20 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { FastifyBaseLogger } from 'fastify';
-import type { AppContext } from '../../context.js';
 import type { Actor, AgentActor } from '../../identity/actor.model.js';
-import type { MessageWaits } from './message-waits.js';
-import type { McpMetrics } from './mcp.metrics.js';
+import { registerAlertTools } from './mcp.alert-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
-
-export interface ToolContext {
-  ctx: AppContext;
-  /** Every tool acts as this agent, through the same services and policy as its REST and socket calls. */
-  actor: AgentActor;
-  waits: MessageWaits;
-  metrics: McpMetrics;
-  log: FastifyBaseLogger;
-}
+import type { ToolContext } from './mcp.tool-context.js';
 
 /** Whatever the credential (JWT or API token), the services see the agent. */
 export function agentActorOf(actor: Extract<Actor, { kind: 'agent' | 'api-token' }>): AgentActor {
@@ -39,10 +28,12 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
       instructions:
         `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
-        'someone answers. list_agents and get_metrics show the agents of your owner and team.',
+        'someone answers. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
+        'acknowledge_alert their alerts.',
     },
   );
   registerRoomTools(server, context);
   registerFleetTools(server, context);
+  registerAlertTools(server, context);
   return server;
 }

@@ -1,5 +1,5 @@
-import { AppError } from '../../lib/errors.js';
 import type { AppEventBus } from '../../lib/events.js';
+import { tooManyWaits } from './mcp.errors.js';
 import type { McpMetrics } from './mcp.metrics.js';
 
 /** How often a waiter re-reads the database anyway: another instance's messages are missed while Redis is away. */
@@ -41,12 +41,7 @@ export function createMessageWaits(options: { events: AppEventBus; metrics: McpM
   async function wait({ roomId, agentId, timeoutMs, signal, check }: WaitOptions): Promise<WaitOutcome> {
     if (closed) return 'closing';
     const held = perAgent.get(agentId) ?? 0;
-    if (held >= maxPerAgent)
-      throw new AppError(
-        'too_many_waits',
-        429,
-        `At most ${maxPerAgent} waits at once per agent; let one finish first.`,
-      );
+    if (held >= maxPerAgent) throw tooManyWaits(maxPerAgent);
     perAgent.set(agentId, held + 1);
     let blocked = false;
     let wake: () => void = () => undefined;

@@ -1,4 +1,5 @@
-import { AppError, isDatabaseUnavailable, unavailable } from '../../lib/errors.js';
+import { isDatabaseUnavailable, unavailable } from '../../lib/errors.js';
+import { ingestSaturated } from './metrics.errors.js';
 
 interface Pending<Row> {
   rows: Row[];
@@ -128,9 +129,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
     /** Resolves once the rows are committed; rejects with 503 when full, slow or the database is down. */
     write(rows: Row[]): Promise<void> {
       if (queuedRows + rows.length > options.maxQueuedRows) {
-        return Promise.reject(
-          new AppError('unavailable', 503, 'Ingestion is saturated; retry shortly.', {}, { 'retry-after': '1' }),
-        );
+        return Promise.reject(ingestSaturated());
       }
       return new Promise<void>((resolve, reject) => {
         const entry: Pending<Row> = {

@@ -16,6 +16,12 @@ export const notAMember = createErrorFactory({
   statusCode: 403,
   message: 'Only members of the room may do that.',
 });
+/** A socket's room:join or message:send for a room its agent is not in. */
+export const notInRoom = createErrorFactory({
+  code: 'forbidden',
+  statusCode: 403,
+  message: 'Not a member of this room.',
+});
 export const agentOutsideTenant = createErrorFactory({
   code: 'agent_not_in_tenant',
   statusCode: 403,

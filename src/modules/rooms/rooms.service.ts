@@ -208,7 +208,9 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
       input: { roomId: string; body: string; clientMsgId?: string | undefined },
     ): Promise<{ message: MessageRow; duplicate: boolean }> {
       if (Buffer.byteLength(input.body, 'utf8') > config.MESSAGE_MAX_BYTES)
-        throw messageTooLarge(`A message body is at most ${config.MESSAGE_MAX_BYTES} bytes.`);
+        throw messageTooLarge(`A message body is at most ${config.MESSAGE_MAX_BYTES} bytes.`, {
+          limit: config.MESSAGE_MAX_BYTES,
+        });
       const sender =
         actor.kind === 'user' ? { agentId: null, userId: actor.user.id } : { agentId: actor.agent.id, userId: null };
       const clientMsgId = input.clientMsgId ?? null;

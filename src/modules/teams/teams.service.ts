@@ -1,16 +1,11 @@
 import type { TeamRole } from '../../db/schema/index.js';
-import { createErrorFactory, forbidden, notFound } from '../../lib/errors.js';
+import { forbidden, notFound } from '../../lib/errors.js';
+import { ownerIsPermanent } from './teams.errors.js';
 import type { Actor, UserActor } from '../../identity/actor.model.js';
 import { ensure } from '../../identity/access.policy.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { TeamsRepository } from './teams.repository.js';
-
-const ownerIsPermanent = createErrorFactory({
-  code: 'owner_is_permanent',
-  statusCode: 409,
-  message: 'The team owner cannot be removed or changed.',
-});
 
 interface Deps {
   repository: TeamsRepository;

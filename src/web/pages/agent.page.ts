@@ -1,8 +1,8 @@
-import type { AgentRow, AuditEventRow, CredentialRow } from '../../db/schema/index.js';
+import type { AgentRow, AlertEventRow, AuditEventRow, CredentialRow } from '../../db/schema/index.js';
 import type { UserIdentity } from '../../identity/actor.model.js';
 import { html, type SafeHtml } from '../html.js';
 import { errorText, layout } from '../layout.js';
-import { auditTable, csrfField, tableHead, when } from '../parts.js';
+import { auditTable, csrfField, scrollTable, tableHead, when } from '../parts.js';
 
 export interface AgentPageOptions {
   user: UserIdentity;
@@ -13,6 +13,8 @@ export interface AgentPageOptions {
   /** May issue, revoke and deactivate (team viewers may not). */
   canManage: boolean;
   events: AuditEventRow[];
+  /** Its alert history (every transition), newest first. */
+  alertEvents: AlertEventRow[];
   /** A token just issued: shown this once. */
   issued?: { token: string; prefix: string } | undefined;
   error?: string | undefined;
@@ -143,6 +145,27 @@ export function agentPage(o: AgentPageOptions): string {
                 </form>
               </div>`
             : ''
+        }
+      </section>
+
+      <section class="card" aria-labelledby="alert-history-heading">
+        <h2 id="alert-history-heading">Alert history</h2>
+        ${
+          o.alertEvents.length === 0
+            ? html`<p class="muted">No alert has fired or gone pending for this agent.</p>`
+            : scrollTable(
+                ['When', 'Change', 'Value', 'Notified'],
+                o.alertEvents.map(
+                  (e) =>
+                    html`<tr>
+                      <td>${when(e.createdAt)}</td>
+                      <td><span class="state-${e.toState}">${e.fromState} → ${e.toState}</span></td>
+                      <td>${e.value ?? '—'}</td>
+                      <td>${e.suppressed ?? (e.toState === 'pending' ? '—' : 'yes')}</td>
+                    </tr>`,
+                ),
+                { id: 'alert-history' },
+              )
         }
       </section>
 

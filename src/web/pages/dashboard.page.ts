@@ -4,11 +4,18 @@ import { html } from '../html.js';
 import { layout } from '../layout.js';
 import { scrollTable, when } from '../parts.js';
 
+/** `2 firing`, linking to the alerts page; nothing when none fires. */
+function firingBadge(count: number) {
+  return count > 0 ? html`<a class="alert-count" href="/alerts" data-firing="${count}">${count} firing</a>` : '';
+}
+
 export function dashboardPage(options: {
   user: UserIdentity;
   csrf: string;
   agents: AgentRow[];
   isOnline: (a: AgentRow) => boolean;
+  /** Alerts firing per agent id. */
+  firing: ReadonlyMap<string, number>;
 }): string {
   const rows = options.agents.map((a) => {
     const online = options.isOnline(a);
@@ -18,6 +25,7 @@ export function dashboardPage(options: {
       <td>${a.status}</td>
       <td><span class="badge ${online ? 'online' : 'offline'}">${online ? 'online' : 'offline'}</span></td>
       <td>${a.lastSeenAt ? when(a.lastSeenAt) : 'never'}</td>
+      <td>${firingBadge(options.firing.get(a.id) ?? 0)}</td>
     </tr>`;
   });
   return layout({
@@ -30,7 +38,7 @@ export function dashboardPage(options: {
       <p class="muted" id="agents-empty" ${options.agents.length > 0 ? 'hidden' : ''}>
         No agents yet. <a href="/link">Link a device</a> to add one.
       </p>
-      ${scrollTable(['Name', 'server_id', 'Status', 'Online', 'Last seen'], rows, {
+      ${scrollTable(['Name', 'server_id', 'Status', 'Online', 'Last seen', 'Alerts'], rows, {
         id: 'agents',
         caption: "Your agents and your teams' agents",
         hidden: options.agents.length === 0,

@@ -49,6 +49,16 @@
       } else {
         cell(tr, text('never'));
       }
+      if (agent.firing > 0) {
+        var alerts = document.createElement('a');
+        alerts.className = 'alert-count';
+        alerts.href = '/alerts';
+        alerts.dataset.firing = String(agent.firing);
+        alerts.textContent = agent.firing + ' firing';
+        cell(tr, alerts);
+      } else {
+        cell(tr);
+      }
       rows.appendChild(tr);
     });
     tbody.replaceChildren(rows);

@@ -1,0 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { AgentActor } from '../../identity/actor.model.js';
+import type { MessageWaits } from './message-waits.js';
+import type { McpMetrics } from './mcp.metrics.js';
+
+/** What every MCP tool gets: the app, the calling agent, and the request's waits, metrics and log. */
+export interface ToolContext {
+  ctx: AppContext;
+  /** Every tool acts as this agent, through the same services and policy as its REST and socket calls. */
+  actor: AgentActor;
+  waits: MessageWaits;
+  metrics: McpMetrics;
+  log: FastifyBaseLogger;
+}
