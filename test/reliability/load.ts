@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readdir, readlink } from 'node:fs/promises';
 import { snapshot, type FleetAgent } from '../../bench/lib/fleet.js';
 import { AgentHubClient, AgentHubError, type Message } from '../../src/client/index.js';
 import type { RealtimeClient } from '../../src/client/realtime.js';
@@ -179,6 +180,12 @@ export interface ResourceSample {
   rss: number;
   heapUsed: number;
   openFds: number;
+  /**
+   * Of openFds, the files of an embedded (PGlite) database under `databaseDir`: Postgres keeps a relation's
+   * file open once touched (its own descriptor cache, bounded by max_files_per_process), so their number
+   * steps up as new tables, indexes, partitions and WAL segments are first used. Not a leak; judged apart.
+   */
+  databaseFds: number;
   activeHandles: number;
 }
 
@@ -190,8 +197,19 @@ const RESOURCE_SERIES = {
   activeHandles: 'agenthub_nodejs_active_handles',
 } as const;
 
-/** Scrapes `/metrics` every `everyMs` for memory, file descriptors and handles. */
-export function sampleResources(base: string, everyMs: number) {
+/** How many of a process's open descriptors point into `dir` (Linux /proc; 0 where it cannot be read). */
+async function descriptorsUnder(pid: number, dir: string): Promise<number> {
+  const fdDir = `/proc/${pid}/fd`;
+  const fds = await readdir(fdDir).catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`${fdDir}/${fd}`).catch(() => '')));
+  return targets.filter((t) => t.startsWith(`${dir}/`)).length;
+}
+
+/**
+ * Scrapes `/metrics` every `everyMs` for memory, file descriptors and handles; with `database`, also counts
+ * the server's descriptors on the embedded database's files.
+ */
+export function sampleResources(base: string, everyMs: number, database?: { pid: number; dir: string }) {
   const samples: ResourceSample[] = [];
   const run = { stopped: false };
   const loop = (async () => {
@@ -201,11 +219,13 @@ export function sampleResources(base: string, everyMs: number) {
         const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
         const sum = (name: string) =>
           [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+        const databaseFds = database ? await descriptorsUnder(database.pid, database.dir) : 0;
         samples.push({
           at: Date.now(),
           rss: value(RESOURCE_SERIES.rss),
           heapUsed: value(RESOURCE_SERIES.heapUsed),
           openFds: value(RESOURCE_SERIES.openFds),
+          databaseFds,
           activeHandles: sum(RESOURCE_SERIES.activeHandles),
         });
       } catch {

@@ -55,6 +55,8 @@ export function reliabilityStore(label: string) {
   return {
     /** The Postgres URL of this store (undefined on PGlite). */
     url,
+    /** The server's DATA_DIR (the embedded database lives under it). */
+    dataDir: dataDir.path,
     open,
     /** Creates the database and migrates it; the caller seeds it and closes it before a server opens it. */
     async prepare(): Promise<Database> {
