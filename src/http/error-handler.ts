@@ -12,10 +12,7 @@ interface Envelope {
 /** One error handler for the whole app: every failure leaves in the envelope of API.md. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, body, headers } = toEnvelope(error);
-    if (status >= 500 && status !== 503) request.log.error({ err: error }, 'unhandled error');
-    else if (status === 503)
-      request.log.warn({ err: { message: error.message, code: error.code } }, 'dependency unavailable');
+    const { status, body, headers } = classify(error, request);
     return send(request, reply.headers(headers), status, body);
   });
 
@@ -28,6 +25,35 @@ export function registerErrorHandler(app: FastifyInstance): void {
         message: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found.`,
       }),
   );
+}
+
+/** An error as it would leave in API.md's envelope, logged the way every error is. */
+function classify(error: FastifyError, request: FastifyRequest) {
+  const envelope = toEnvelope(error);
+  const { status } = envelope;
+  if (status >= 500 && status !== 503) request.log.error({ err: error }, 'unhandled error');
+  else if (status === 503)
+    request.log.warn({ err: { message: error.message, code: error.code } }, 'dependency unavailable');
+  return envelope;
+}
+
+/** What a route family that speaks another protocol's error format sends instead of the envelope. */
+export type ErrorRenderer = (
+  failure: { status: number; code: string; message: string; fields: Record<string, unknown> },
+  request: FastifyRequest,
+) => { contentType: string; body: string | Buffer };
+
+/**
+ * For the routes registered in `app`'s (encapsulated) context: failures keep their status, headers, logging and
+ * mapping, but leave in the shape the route's clients parse (InfluxDB's `{code, message}`, OTLP's Status, ...).
+ */
+export function setErrorRenderer(app: FastifyInstance, render: ErrorRenderer): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body, headers } = classify(error, request);
+    const { error: code, message, ...fields } = body;
+    const rendered = render({ status, code, message, fields }, request);
+    return reply.headers(headers).code(status).type(rendered.contentType).send(rendered.body);
+  });
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, body: Envelope) {

@@ -10,6 +10,7 @@ import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
+import { lineProtocolRoutes } from '../modules/metrics/stock-agents/line-protocol.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
@@ -37,6 +38,8 @@ export const routeModules: RouteModule[] = [
   oauthRoutes,
   devicesRoutes,
   metricsRoutes,
+  // stock agents: Telegraf and the InfluxDB clients (docs/INGEST.md)
+  lineProtocolRoutes,
   roomsRoutes,
   mcpRoutes,
   auditRoutes,

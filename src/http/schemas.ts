@@ -22,6 +22,6 @@ export const uuidParam = z.uuid();
 export const idParams = z.object({ id: z.uuid() });
 
 /** A route's common error responses, so the OpenAPI document lists them. */
-export function errors(...codes: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 503)[]) {
+export function errors(...codes: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503)[]) {
   return Object.fromEntries(codes.map((c) => [c, errorSchema]));
 }

@@ -99,6 +99,12 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
+    ingestRequests: new Counter({
+      name: 'agenthub_ingest_requests_total',
+      help: 'Metrics ingestion requests by wire format (json, line_protocol, otlp, remote_write) and HTTP status.',
+      labelNames: ['format', 'status'] as const,
+      registers,
+    }),
     ingestRejected: new Counter({
       name: 'agenthub_ingest_rejected_total',
       help: 'Rejected metric submissions by reason.',

@@ -62,6 +62,7 @@ export const agentPageRoutes: RouteModule = async (app, ctx) => {
       canManage: tokens !== undefined,
       events,
       alertEvents: alertHistory.events,
+      baseUrl: ctx.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`,
       ...extra,
     });
     return sendHtml(reply, page);

@@ -200,6 +200,15 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     }),
     'POST /api/v1/metrics': (caller) => ({ method: 'POST', url: '/api/v1/metrics', json: metricsSample(caller) }),
     'POST /metrics': (caller) => ({ method: 'POST', url: '/metrics', json: metricsSample(caller) }),
+    'POST /api/v2/write': (caller) => {
+      const { server_id, timestamp } = metricsSample(caller);
+      return {
+        method: 'POST',
+        url: '/api/v2/write?org=matrix&bucket=matrix&precision=s',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: `cpu,cpu=cpu-total,host=${server_id} usage_idle=87.5 ${timestamp}\n`,
+      };
+    },
     'GET /api/v1/metrics/:server_id': () => ({ method: 'GET', url: '/api/v1/metrics/srv-matrix' }),
     'GET /api/v1/agents/:id/metrics/series': () => ({
       method: 'GET',

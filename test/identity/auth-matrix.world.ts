@@ -122,6 +122,8 @@ export interface Probe {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   json?: object;
+  /** A raw body (line protocol, protobuf), sent with the probe's own content-type header. */
+  body?: string | Buffer;
   /** Sent as an HTML form; cookie-authenticated callers include the page's CSRF token. */
   form?: Record<string, string>;
   /** Sign the person in anew for this request (the request ends the session). */
@@ -164,6 +166,6 @@ export async function send(world: MatrixWorld, caller: Caller, probe: Probe) {
     method: probe.method,
     url: probe.url,
     headers,
-    ...(probe.json ? { payload: probe.json } : {}),
+    ...(probe.json ? { payload: probe.json } : probe.body !== undefined ? { payload: probe.body } : {}),
   });
 }

@@ -3,20 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetAgent } from '../../bench/lib/fleet.js';
 import { queryRows } from '../../src/db/client.js';
 import { freePort } from '../harness/cli.js';
-import { postSample } from './load.js';
+import { postLineSample, postSample } from './load.js';
 import { reliabilityStore, startServer } from './processes.js';
 import { seedFleet } from './world.js';
 
 const AGENTS = 5;
 const LOAD_MS = Number(process.env['RELIABILITY_LOAD_MS'] ?? 3000);
 
+/** The JSON route, and line protocol as Telegraf writes it (204 is its acknowledgement). */
+const FORMATS = [
+  { name: 'JSON', label: 'crash', post: postSample },
+  { name: 'line protocol', label: 'crash-lp', post: postLineSample },
+] as const;
+
 /**
  * kill -9 during sustained ingestion from several agents, restart on the same
  * database, keep sending: every sample the server acknowledged with a 2xx is
  * stored, exactly once (retries of unacknowledged ones included).
  */
-describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, () => {
-  const store = reliabilityStore('crash');
+describe.each(FORMATS)('a server killed with SIGKILL during $name ingestion', { timeout: 300_000 }, (format) => {
+  const store = reliabilityStore(format.label);
   let env: Record<string, string>;
   let fleet: FleetAgent[];
   let port: number;
@@ -45,7 +51,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
       let ts = Math.floor(Date.now() / 1000) - 3600 + index * 0.0001;
       while (!stop) {
         attempted.get(agent.agentId)!.add(ts);
-        const { status } = await postSample(base, agent, ts);
+        const { status } = await format.post(base, agent, ts);
         if (status >= 200 && status < 300) {
           acked.get(agent.agentId)!.add(ts);
           ts += 1;
@@ -86,7 +92,7 @@ describe('a server killed with SIGKILL during ingestion', { timeout: 300_000 }, 
           expect([...attempted.get(agent.agentId)!].some((a) => Math.round(a * 1000) / 1000 === ts)).toBe(true);
       }
       console.info(
-        `crash: ${total(acked)} samples acknowledged (${ackedBeforeCrash} before the kill), ${rows.length} stored, ` +
+        `crash (${format.name}): ${total(acked)} samples acknowledged (${ackedBeforeCrash} before the kill), ${rows.length} stored, ` +
           `${lost} lost, server back after ${downMs} ms`,
       );
       expect(lost).toBe(0);

@@ -33,6 +33,25 @@ export async function postSample(base: string, agent: FleetAgent, ts: number): P
   }
 }
 
+/** Writes one snapshot as Telegraf would (line protocol, millisecond precision); status 0 without an HTTP answer. */
+export async function postLineSample(base: string, agent: FleetAgent, ts: number): Promise<Answer> {
+  const start = performance.now();
+  const ms = Math.round(ts * 1000);
+  const line = `cpu,cpu=cpu-total,host=${agent.serverId} usage_idle=${(ms % 100) + 0.5} ${ms}\nmem,host=${agent.serverId} used_percent=42 ${ms}`;
+  try {
+    const res = await fetch(`${base}/api/v2/write?org=agenthub&bucket=${agent.serverId}&precision=ms`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8', authorization: `Bearer ${agent.jwt}` },
+      body: line,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer();
+    return { at: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - start };
+  } catch {
+    return { at: Date.now(), status: 0, retryAfter: null };
+  }
+}
+
 /**
  * Each agent sends one snapshot after another, as the agent CLI does, retrying a refused one (after
  * `retryMs`, not Retry-After: the tests measure the server's recovery, not a client's back-off).

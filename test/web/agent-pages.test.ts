@@ -107,6 +107,29 @@ describe.skipIf(!hasChromium)('an agent from approval to its own page, in the br
     await expect(exchange().then((r) => r.status)).resolves.toBe(401);
   });
 
+  it('shows a Telegraf snippet carrying a fresh token once, and the configuration works', async () => {
+    await page.goto(`${server.url}/agents/${linked.id}`);
+    await expect(page.locator('#snippet-telegraf').textContent()).resolves.toContain('issue one above');
+    await page.getByRole('button', { name: 'Issue an API token' }).click();
+    const token = await page.getByLabel('Token').inputValue();
+    const telegraf = (await page.locator('#snippet-telegraf').textContent()) ?? '';
+    expect(telegraf).toContain(token);
+    expect(telegraf).toContain('hostname = "srv-web-01"');
+
+    // What Telegraf does with that configuration: its urls, token and hostname, line protocol to /api/v2/write.
+    const url = /urls = \["([^"]+)"\]/.exec(telegraf)?.[1];
+    const configured = /token = "([^"]+)"/.exec(telegraf)?.[1];
+    const res = await fetch(`${url}/api/v2/write?org=agenthub&bucket=srv-web-01&precision=s`, {
+      method: 'POST',
+      headers: { authorization: `Token ${configured}`, 'content-type': 'text/plain; charset=utf-8' },
+      body: `mem,host=srv-web-01 used_percent=33 ${Math.floor(Date.now() / 1000)}`,
+    });
+    expect(res.status, await res.text()).toBe(204);
+
+    await page.goto(`${server.url}/agents/${linked.id}`);
+    await expect(page.locator('main').textContent()).resolves.not.toContain(token);
+  });
+
   it('renders a device name carrying markup as text on the live dashboard and the agent page', async () => {
     await dashboard.bringToFront();
     const xss = await approveThroughPages(XSS, 'srv-web-xss');

@@ -31,10 +31,17 @@ declare module 'fastify' {
      * is a form carrying a valid CSRF token: the token, not the origin, proves it came from our page.
      */
     opaqueOriginForms?: boolean;
+    /**
+     * The route also takes `Authorization: Token <credential>`, InfluxDB's scheme, which Telegraf and the
+     * InfluxDB client libraries send (POST /api/v2/write); it is read exactly as `Bearer`.
+     */
+    tokenScheme?: boolean;
   }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BEARER = /^bearer +(.+)$/i;
+const TOKEN_OR_BEARER = /^(?:bearer|token) +(.+)$/i;
 
 function isFormPost(request: FastifyRequest): boolean {
   const type = request.headers['content-type'] ?? '';
@@ -133,7 +140,8 @@ export function registerAuthGuard(app: FastifyInstance, ctx: AppContext): void {
   ): Promise<Actor | undefined> {
     const header = request.headers.authorization;
     // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is as valid as `Bearer x`.
-    const bearer = header ? /^bearer +(.+)$/i.exec(header)?.[1]?.trim() : undefined;
+    const scheme = request.routeOptions.config.tokenScheme === true ? TOKEN_OR_BEARER : BEARER;
+    const bearer = header ? scheme.exec(header)?.[1]?.trim() : undefined;
     const acceptsAgent = allowed.includes('agent');
     const acceptsApiToken = allowed.includes('api-token');
     if (bearer && (acceptsAgent || acceptsApiToken)) {

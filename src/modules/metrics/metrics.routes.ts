@@ -2,6 +2,7 @@ import { agentOf, userOf } from '../../identity/http/request-actor.js';
 import { gunzipBody } from '../../http/gzip-body.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { noAgentWithServerId } from './metrics.errors.js';
+import { countIngestRequests } from './ingest-requests.js';
 import {
   ingestBody,
   ingestResponse,
@@ -33,6 +34,7 @@ export const metricsRoutes: RouteModule = (app, ctx) => {
         config: { auth: ['agent'], cors: false },
         bodyLimit: config.INGEST_BODY_LIMIT_BYTES,
         preParsing: gunzipBody,
+        onResponse: countIngestRequests(ctx.metrics, 'json'),
         schema: ingestSchema,
       },
       async (request) => {

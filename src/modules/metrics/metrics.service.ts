@@ -2,8 +2,9 @@ import type { Config } from '../../config.js';
 import type { AppEventBus } from '../../lib/events.js';
 import { badRequest } from '../../lib/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Actor, AgentActor } from '../../identity/actor.model.js';
+import type { Actor, AgentIdentity } from '../../identity/actor.model.js';
 import type { AgentsService } from '../agents/agents.service.js';
+import type { IngestSample } from './formats/ingest-sample.js';
 import { createIngestBuffer } from './ingest-buffer.js';
 import { checkMetricsShape } from './metrics-shape.js';
 import { invalidSample, serverIdMismatch } from './metrics.errors.js';
@@ -18,6 +19,11 @@ export interface IngestBody {
   timestamp?: number | undefined;
   metrics?: unknown;
   samples?: { timestamp: number; metrics: unknown }[] | undefined;
+}
+
+/** Who reports: an agent, by access token or (stock agents) by its API token. */
+export interface Reporter {
+  agent: AgentIdentity;
 }
 
 interface Deps {
@@ -69,7 +75,7 @@ export function createMetricsService({ config, repository, agents, metrics, even
   }
 
   /** Validates everything before anything is written: a rejected request stores nothing. */
-  function toRows(actor: AgentActor, body: IngestBody): MetricsRow[] {
+  function toRows(actor: Reporter, body: IngestBody): MetricsRow[] {
     const expected = actor.agent.serverId;
     if (body.server_id !== expected) reject('server_id_mismatch', serverIdMismatch(expected, body.server_id));
     const now = Date.now() / 1000;
@@ -78,11 +84,20 @@ export function createMetricsService({ config, repository, agents, metrics, even
       metrics.ingestClockSkew.observe(Math.abs(now - row.ts));
       return [row];
     }
-    // Duplicates within a request collapse to the first.
+    return samplesToRows(actor, body.server_id, body.samples, now);
+  }
+
+  /** Duplicates within a request collapse to the first. */
+  function samplesToRows(
+    actor: Reporter,
+    serverId: string,
+    samples: readonly { timestamp: number; metrics: unknown }[],
+    now: number,
+  ): MetricsRow[] {
     const byTimestamp = new Map<number, MetricsRow>();
     let latest = -Infinity;
-    body.samples.forEach((sample, index) => {
-      const row = toRow(actor, body.server_id, sample.timestamp, sample.metrics, `samples[${index}].`, now);
+    samples.forEach((sample, index) => {
+      const row = toRow(actor, serverId, sample.timestamp, sample.metrics, `samples[${index}].`, now);
       if (!byTimestamp.has(row.ts)) byTimestamp.set(row.ts, row);
       if (row.ts > latest) latest = row.ts;
     });
@@ -90,8 +105,18 @@ export function createMetricsService({ config, repository, agents, metrics, even
     return [...byTimestamp.values()];
   }
 
+  async function store(rows: MetricsRow[]): Promise<{ accepted: number }> {
+    try {
+      await buffer.write(rows);
+    } catch (error) {
+      metrics.ingestRejected.inc({ reason: 'unavailable' });
+      throw error;
+    }
+    return { accepted: rows.length };
+  }
+
   function toRow(
-    actor: AgentActor,
+    actor: Reporter,
     serverId: string,
     ts: number | undefined,
     data: unknown,
@@ -115,15 +140,19 @@ export function createMetricsService({ config, repository, agents, metrics, even
   }
 
   return {
-    async ingest(actor: AgentActor, body: IngestBody): Promise<{ accepted: number }> {
-      const rows = toRows(actor, body);
-      try {
-        await buffer.write(rows);
-      } catch (error) {
-        metrics.ingestRejected.inc({ reason: 'unavailable' });
-        throw error;
-      }
-      return { accepted: rows.length };
+    ingest: (actor: Reporter, body: IngestBody): Promise<{ accepted: number }> => store(toRows(actor, body)),
+
+    /**
+     * Snapshots a stock agent's format was mapped onto (line protocol, OTLP, remote_write), for the caller's own
+     * agent: the route has checked the format's host binding. The same checks, limits and commit as `ingest`.
+     */
+    async ingestSamples(actor: Reporter, samples: readonly IngestSample[]): Promise<{ accepted: number }> {
+      const serverId = actor.agent.serverId;
+      if (serverId === null) reject('server_id_mismatch', serverIdMismatch(null, ''));
+      if (samples.length === 0) return { accepted: 0 };
+      if (samples.length > config.INGEST_MAX_SAMPLES)
+        reject('invalid', invalidSample('samples', `more than ${config.INGEST_MAX_SAMPLES} snapshots in one request`));
+      return store(samplesToRows(actor, serverId, samples, Date.now() / 1000));
     },
 
     drain: () => buffer.drain(),

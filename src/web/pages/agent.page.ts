@@ -3,6 +3,7 @@ import type { UserIdentity } from '../../identity/actor.model.js';
 import { html, type SafeHtml } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { auditTable, csrfField, scrollTable, tableHead, when } from '../parts.js';
+import { stockAgentSnippets } from './stock-agent-snippets.js';
 
 export interface AgentPageOptions {
   user: UserIdentity;
@@ -17,6 +18,8 @@ export interface AgentPageOptions {
   alertEvents: AlertEventRow[];
   /** A token just issued: shown this once. */
   issued?: { token: string; prefix: string } | undefined;
+  /** Where stock agents send to (PUBLIC_URL, else the origin the page was asked on). */
+  baseUrl: string;
   error?: string | undefined;
 }
 
@@ -147,6 +150,12 @@ export function agentPage(o: AgentPageOptions): string {
             : ''
         }
       </section>
+
+      ${
+        active && agent.serverId
+          ? stockAgentSnippets({ baseUrl: o.baseUrl, serverId: agent.serverId, token: o.issued?.token })
+          : ''
+      }
 
       <section class="card" aria-labelledby="alert-history-heading">
         <h2 id="alert-history-heading">Alert history</h2>

@@ -8,12 +8,14 @@
 
   document.querySelectorAll('[data-copy]').forEach(function (button) {
     button.addEventListener('click', function () {
-      var input = document.getElementById(button.dataset.copy);
-      input.select();
+      var source = document.getElementById(button.dataset.copy);
+      // An <input> (the token) or a <pre> (a config snippet).
+      var text = 'value' in source ? source.value : source.textContent;
+      if (source.select) source.select();
       var done = function () {
         button.textContent = 'Copied';
       };
-      if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, done);
+      if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, done);
       else done();
     });
   });

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+// The remote_write client's own serializer (protobufjs with Prometheus' remote.proto) and snappy.
+const remoteWrite = require('prometheus-remote-write') as {
+  serialize(request: { timeseries: RemoteSeries[] }): Promise<Uint8Array>;
+};
+const snappy = require('snappyjs') as { compress(input: Uint8Array): Uint8Array };
+
+export interface RemoteSeries {
+  labels: { name: string; value: string }[];
+  samples: { value: number; timestamp: number }[];
+}
+
+/** A remote_write 1.0 body as Prometheus sends it: a snappy-compressed protobuf WriteRequest. */
+export async function remoteWriteBody(series: RemoteSeries[]): Promise<Buffer> {
+  return Buffer.from(snappy.compress(await remoteWrite.serialize({ timeseries: series })));
+}
+
+/** One gauge series of `instance` at `ms`. */
+export function gaugeSeries(name: string, instance: string, value: number, ms: number, labels: Record<string, string> = {}) {
+  return {
+    labels: [
+      { name: '__name__', value: name },
+      { name: 'instance', value: instance },
+      { name: 'job', value: 'node' },
+      ...Object.entries(labels).map(([n, v]) => ({ name: n, value: v })),
+    ],
+    samples: [{ value, timestamp: ms }],
+  };
+}
+
+/** A minimal OTLP/JSON ExportMetricsServiceRequest: one gauge of one resource. */
+export function otlpJsonBody(hostName: string, name: string, value: number, ms: number): string {
+  return JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'host.name', value: { stringValue: hostName } }] },
+        scopeMetrics: [
+          {
+            scope: { name: 'agenthub-test' },
+            metrics: [
+              {
+                name,
+                gauge: { dataPoints: [{ timeUnixNano: String(BigInt(ms) * 1_000_000n), asDouble: value }] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}
