@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppInstance } from '../../../http/route-module.js';
-import { AppError } from '../../../lib/errors.js';
+import { unauthorized } from '../../../lib/errors.js';
 import type { Actor } from '../../../identity/actor.model.js';
 import { FormatError, mergeByTimestamp, type IngestSample } from '../formats/ingest-sample.js';
-import { serverIdMismatch } from '../metrics.errors.js';
+import { formatRefused, hostMismatch } from '../metrics.errors.js';
 import type { MetricsService } from '../metrics.service.js';
 
 /**
@@ -19,7 +19,7 @@ export const stockAgentRoute = (bodyLimit: number) => ({
 
 /** The snapshots, merged per instant, stored for the calling agent. */
 export function ingestFor(metrics: MetricsService, actor: Actor, samples: IngestSample[]) {
-  if (actor.kind === 'user') throw new AppError('unauthorized', 401, 'This endpoint is for agents.');
+  if (actor.kind === 'user') throw unauthorized('This endpoint is for agents.');
   return metrics.ingestSamples(actor, mergeByTimestamp(samples));
 }
 
@@ -44,9 +44,7 @@ export function parsing<T>(parse: () => T): T {
     return parse();
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    const code =
-      error.status === 413 ? 'payload_too_large' : error.status === 415 ? 'unsupported_media_type' : 'invalid_request';
-    throw new AppError(code, error.status, error.message, error.line === undefined ? {} : { line: error.line });
+    throw formatRefused(error.status, error.message, error.line);
   }
 }
 
@@ -57,19 +55,14 @@ function serverIdOf(actor: Actor): string | null {
 /** A host named in the data must be the agent's own server_id (403, as the JSON route's server_id_mismatch). */
 export function ensureHost(actor: Actor, host: string, where: string): void {
   const expected = serverIdOf(actor);
-  if (host === expected) return;
-  const error = serverIdMismatch(expected, host);
-  error.message = `The ${where} "${host}" is not this agent's server_id.`;
-  throw error;
+  if (host !== expected) throw hostMismatch(expected, host, where);
 }
 
 /** Prometheus names a scraped machine `host:port`: the host part must be the agent's server_id. */
 export function ensureInstance(actor: Actor, instance: string): void {
   const expected = serverIdOf(actor);
   if (expected !== null && (instance === expected || isHostPort(instance, expected))) return;
-  const error = serverIdMismatch(expected, instance);
-  error.message = `The instance label "${instance}" is not this agent's server_id.`;
-  throw error;
+  throw hostMismatch(expected, instance, 'instance label');
 }
 
 function isHostPort(instance: string, host: string): boolean {
