@@ -9,7 +9,13 @@ import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createFleet, snapshot, type FleetAgent } from './lib/fleet.js';
 import { measureCpu, perRequest } from './lib/cpu.js';
-import { jsonRequests, LINES_PER_GATHER, lineProtocolRequests, pointsPerGather } from './lib/stock-formats.js';
+import {
+  jsonRequests,
+  LINES_PER_GATHER,
+  lineProtocolRequests,
+  otlpRequests,
+  pointsPerGather,
+} from './lib/stock-formats.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { BENCH_SECRETS as SECRETS, freePort, startProcess, withDb, type ServerProcess } from './lib/processes.js';
 import { fmt, machineLine, table, writeSection } from './lib/report.js';
@@ -231,6 +237,15 @@ async function main() {
         rows: hubRows,
       },
     );
+    const gatherOtlp = await run(
+      'AgentHub OTLP/JSON, the same gather',
+      hub,
+      '/v1/metrics',
+      otlpRequests(fleet, clock()),
+      {
+        rows: hubRows,
+      },
+    );
     await hub.stop();
     console.log('running bare multi-row insert loop...');
     const bareBatchRowsPerSecond = await bareBatchLoop(url, fleet);
@@ -300,7 +315,7 @@ async function main() {
       `- Reference, the issue's hand-written group commit with no auth or validation: ${fmt(groupResult.requestsPerSecond / pgResult.requestsPerSecond, 2)}× the baseline, ${fmt((100 * groupResult.requestsPerSecond) / bareResult.requestsPerSecond, 0)}% of bare Fastify; AgentHub reaches ${fmt((100 * hubResult.requestsPerSecond) / groupResult.requestsPerSecond, 0)}% of it`,
       `- Batched ingest: ${fmt(batchResult.requestsPerSecond * BATCH)} samples/s (${fmt(batchResult.requestsPerSecond, 1)} req/s × ${BATCH}, p99 ${batchResult.p99} ms, rows ${rowsCheck(batchResult, BATCH)}) vs bare multi-row insert loop ${fmt(bareBatchRowsPerSecond)} rows/s: **${fmt((100 * batchResult.requestsPerSecond * BATCH) / bareBatchRowsPerSecond, 0)}%** (target ≥ 75%)`,
       '',
-      `Stock-agent formats (Postgres, same server): each request is one Telegraf gather of ${LINES_PER_GATHER} lines, ${points} fields, stored as one snapshot; the JSON run posts that gather after AgentHub's mapping, so both carry the same data.`,
+      `Stock-agent formats (Postgres, same server): each request is one Telegraf gather of ${LINES_PER_GATHER} lines, ${points} fields, stored as one snapshot; the JSON run posts that gather after AgentHub's mapping, so all three carry the same data.`,
       '',
       table(
         [
@@ -314,10 +329,10 @@ async function main() {
           'CPU µs/request: server · Postgres · load generator',
           'vs JSON',
         ],
-        [formatRow(gatherJson), formatRow(gatherLp)],
+        [formatRow(gatherJson), formatRow(gatherLp), formatRow(gatherOtlp)],
       ),
       '',
-      `- Line protocol: **${fmt((100 * gatherLp.requestsPerSecond) / gatherJson.requestsPerSecond, 0)}%** of JSON's points/s on the same data (target ≥ 80%)`,
+      `- Line protocol: **${fmt((100 * gatherLp.requestsPerSecond) / gatherJson.requestsPerSecond, 0)}%** of JSON's points/s on the same data (target ≥ 80%); OTLP/JSON ${fmt((100 * gatherOtlp.requestsPerSecond) / gatherJson.requestsPerSecond, 0)}%`,
     ].join('\n');
     console.log(`\n${md}\n`);
     writeSection('ingest', md);

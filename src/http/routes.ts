@@ -11,6 +11,8 @@ import { healthRoutes } from '../modules/health/health.routes.js';
 import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { lineProtocolRoutes } from '../modules/metrics/stock-agents/line-protocol.routes.js';
+import { otlpRoutes } from '../modules/metrics/stock-agents/otlp.routes.js';
+import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
@@ -38,8 +40,10 @@ export const routeModules: RouteModule[] = [
   oauthRoutes,
   devicesRoutes,
   metricsRoutes,
-  // stock agents: Telegraf and the InfluxDB clients (docs/INGEST.md)
+  // stock agents: Telegraf / InfluxDB clients, OpenTelemetry, Prometheus remote_write (docs/INGEST.md)
   lineProtocolRoutes,
+  otlpRoutes,
+  remoteWriteRoutes,
   roomsRoutes,
   mcpRoutes,
   auditRoutes,

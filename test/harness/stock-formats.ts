@@ -18,7 +18,13 @@ export async function remoteWriteBody(series: RemoteSeries[]): Promise<Buffer> {
 }
 
 /** One gauge series of `instance` at `ms`. */
-export function gaugeSeries(name: string, instance: string, value: number, ms: number, labels: Record<string, string> = {}) {
+export function gaugeSeries(
+  name: string,
+  instance: string,
+  value: number,
+  ms: number,
+  labels: Record<string, string> = {},
+) {
   return {
     labels: [
       { name: '__name__', value: name },
@@ -31,7 +37,13 @@ export function gaugeSeries(name: string, instance: string, value: number, ms: n
 }
 
 /** A minimal OTLP/JSON ExportMetricsServiceRequest: one gauge of one resource. */
-export function otlpJsonBody(hostName: string, name: string, value: number, ms: number): string {
+export function otlpJsonBody(
+  hostName: string,
+  name: string,
+  value: number,
+  ms: number,
+  attributes: Record<string, string> = {},
+): string {
   return JSON.stringify({
     resourceMetrics: [
       {
@@ -42,7 +54,15 @@ export function otlpJsonBody(hostName: string, name: string, value: number, ms: 
             metrics: [
               {
                 name,
-                gauge: { dataPoints: [{ timeUnixNano: String(BigInt(ms) * 1_000_000n), asDouble: value }] },
+                gauge: {
+                  dataPoints: [
+                    {
+                      timeUnixNano: String(BigInt(ms) * 1_000_000n),
+                      asDouble: value,
+                      attributes: Object.entries(attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
+                    },
+                  ],
+                },
               },
             ],
           },

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { addUser, issueToken, loginLinkPath, PASSWORD, uniqueEmail } from '../harness/identity.js';
+import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-formats.js';
 import { createAlertProbes } from './auth-matrix.alerts.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import type { Caller } from './auth-matrix.table.js';
@@ -207,6 +208,24 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
         url: '/api/v2/write?org=matrix&bucket=matrix&precision=s',
         headers: { 'content-type': 'text/plain; charset=utf-8' },
         body: `cpu,cpu=cpu-total,host=${server_id} usage_idle=87.5 ${timestamp}\n`,
+      };
+    },
+    'POST /v1/metrics': (caller) => {
+      const { server_id, timestamp } = metricsSample(caller);
+      return {
+        method: 'POST',
+        url: '/v1/metrics',
+        headers: { 'content-type': 'application/json' },
+        body: otlpJsonBody(server_id ?? '', 'matrix.load', 5, timestamp * 1000),
+      };
+    },
+    'POST /api/v1/prom/write': async (caller) => {
+      const { server_id, timestamp } = metricsSample(caller);
+      return {
+        method: 'POST',
+        url: '/api/v1/prom/write',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+        body: await remoteWriteBody([gaugeSeries('node_load1', `${server_id}:9100`, 0.5, timestamp * 1000)]),
       };
     },
     'GET /api/v1/metrics/:server_id': () => ({ method: 'GET', url: '/api/v1/metrics/srv-matrix' }),

@@ -122,6 +122,8 @@ export const MATRIX: Record<string, string> = {
   'POST /api/v1/metrics': 'agent | 401 401 401 401 | 401 401 401 | 200 200 200 401 | 401',
   'POST /metrics': 'agent | 401 401 401 401 | 401 401 401 | 200 200 200 401 | 401',
   'POST /api/v2/write': 'agent, api-token | 401 401 401 401 | 401 401 401 | 204 204 204 401 | 204',
+  'POST /v1/metrics': 'agent, api-token | 401 401 401 401 | 401 401 401 | 200 200 200 401 | 200',
+  'POST /api/v1/prom/write': 'agent, api-token | 401 401 401 401 | 401 401 401 | 204 204 204 401 | 204',
   'GET /api/v1/metrics/:server_id': 'user | 401 200 404 200 | 200 200 200 | 401 401 401 401 | 401',
   'GET /api/v1/agents/:id/metrics/series': 'user | 401 200 404 200 | 200 200 200 | 401 401 401 401 | 401',
   'GET /api/v1/audit': 'admin | 401 403 403 200 | 403 403 403 | 401 401 401 401 | 401',

@@ -60,7 +60,11 @@ describe('InfluxDB line protocol at POST /api/v2/write', () => {
       new Point('cpu').tag('cpu', 'cpu-total').floatField('usage_idle', 75).floatField('usage_user', 20).timestamp(at),
       new Point('mem').floatField('used_percent', 61.5).intField('used', 2_000_000).timestamp(at),
       new Point('disk').tag('path', '/').tag('device', 'sda1').floatField('used_percent', 40).timestamp(at),
-      new Point('net').tag('interface', 'eth0').uintField('bytes_recv', 1000).uintField('bytes_sent', 500).timestamp(at),
+      new Point('net')
+        .tag('interface', 'eth0')
+        .uintField('bytes_recv', 1000)
+        .uintField('bytes_sent', 500)
+        .timestamp(at),
       new Point('system').floatField('load1', 0.5).stringField('uptime_format', '1 day, 2:03').timestamp(at),
     ]);
     await writer.close();
@@ -85,10 +89,12 @@ describe('InfluxDB line protocol at POST /api/v2/write', () => {
     });
     expect(series.json<{ points: { avg: number }[] }>().points.map((p) => p.avg)).toEqual([20]);
     // Another person learns nothing about the agent.
-    expect((await t.app.inject({ url: `/api/v1/metrics/${agent.serverId}`, headers: stranger.headers })).statusCode).toBe(
-      404,
-    );
-    expect((await scrape(t, 'agenthub_ingest_requests_total')).get('{format="line_protocol",status="204"}')).toBeGreaterThan(0);
+    expect(
+      (await t.app.inject({ url: `/api/v1/metrics/${agent.serverId}`, headers: stranger.headers })).statusCode,
+    ).toBe(404);
+    expect(
+      (await scrape(t, 'agenthub_ingest_requests_total')).get('{format="line_protocol",status="204"}'),
+    ).toBeGreaterThan(0);
   });
 
   it("maps Telegraf's own output for cpu, mem, disk, diskio, net and system, gzip-compressed as Telegraf sends it", async () => {
@@ -176,7 +182,11 @@ describe('InfluxDB line protocol at POST /api/v2/write', () => {
     it('refuses garbage, an unknown precision, a timestamp outside the window and a 100k-field line', async () => {
       await refused(await write(agent, '\u0000\u0001 garbage ,,, ==='), 400, 'invalid');
       await refused(await write(agent, `cpu usage_idle=1`, {}, '&precision=h'), 400, 'invalid');
-      await refused(await write(agent, `cpu usage_idle=1 ${nowSeconds() - 30 * 86_400}`, {}, '&precision=s'), 400, 'invalid');
+      await refused(
+        await write(agent, `cpu usage_idle=1 ${nowSeconds() - 30 * 86_400}`, {}, '&precision=s'),
+        400,
+        'invalid',
+      );
       const wide = `wide ${Array.from({ length: 100_000 }, (_, i) => `f${i}=1`).join(',')}`;
       await refused(await write(agent, wide), 400, 'invalid');
     });

@@ -46,7 +46,12 @@ export async function postLineSample(base: string, agent: FleetAgent, ts: number
       signal: AbortSignal.timeout(10_000),
     });
     await res.arrayBuffer();
-    return { at: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - start };
+    return {
+      at: Date.now(),
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      ms: performance.now() - start,
+    };
   } catch {
     return { at: Date.now(), status: 0, retryAfter: null };
   }

@@ -107,13 +107,18 @@ describe.skipIf(!hasChromium)('an agent from approval to its own page, in the br
     await expect(exchange().then((r) => r.status)).resolves.toBe(401);
   });
 
-  it('shows a Telegraf snippet carrying a fresh token once, and the configuration works', async () => {
+  it('shows Telegraf, Collector and remote_write snippets carrying a fresh token once, and the Telegraf one works', async () => {
     await page.goto(`${server.url}/agents/${linked.id}`);
     await expect(page.locator('#snippet-telegraf').textContent()).resolves.toContain('issue one above');
     await page.getByRole('button', { name: 'Issue an API token' }).click();
     const token = await page.getByLabel('Token').inputValue();
     const telegraf = (await page.locator('#snippet-telegraf').textContent()) ?? '';
-    expect(telegraf).toContain(token);
+    for (const id of ['#snippet-telegraf', '#snippet-otel', '#snippet-prometheus'])
+      await expect(page.locator(id).textContent()).resolves.toContain(token);
+    await expect(page.locator('#snippet-otel').textContent()).resolves.toContain(`endpoint: ${server.url}`);
+    await expect(page.locator('#snippet-prometheus').textContent()).resolves.toContain(
+      `${server.url}/api/v1/prom/write`,
+    );
     expect(telegraf).toContain('hostname = "srv-web-01"');
 
     // What Telegraf does with that configuration: its urls, token and hostname, line protocol to /api/v2/write.

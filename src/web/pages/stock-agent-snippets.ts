@@ -32,16 +32,65 @@ export function telegrafSnippet({ baseUrl, serverId, token }: SnippetOptions): s
 [[inputs.system]]`;
 }
 
+/** The OpenTelemetry Collector's hostmetrics receiver and otlphttp exporter. */
+export function collectorSnippet({ baseUrl, serverId, token }: SnippetOptions): string {
+  return `receivers:
+  hostmetrics:
+    collection_interval: 30s
+    scrapers:
+      cpu: { metrics: { system.cpu.utilization: { enabled: true } } }
+      memory: { metrics: { system.memory.utilization: { enabled: true } } }
+      filesystem: { metrics: { system.filesystem.utilization: { enabled: true } } }
+      network: {}
+      load: {}
+processors:
+  resource:
+    attributes:
+      - { key: host.name, value: "${serverId}", action: upsert }
+exporters:
+  otlphttp/agenthub:
+    endpoint: ${baseUrl}
+    headers:
+      Authorization: "Bearer ${token ?? NO_TOKEN}"
+service:
+  pipelines:
+    metrics:
+      receivers: [hostmetrics]
+      processors: [resource]
+      exporters: [otlphttp/agenthub]`;
+}
+
+/** Prometheus (or Grafana Agent) remote_write of node_exporter's series for this machine. */
+export function remoteWriteSnippet({ baseUrl, serverId, token }: SnippetOptions): string {
+  return `remote_write:
+  - url: ${baseUrl}/api/v1/prom/write
+    authorization:
+      credentials: "${token ?? NO_TOKEN}"
+    write_relabel_configs:
+      # Only this machine's series: AgentHub binds them to the agent by the instance label.
+      - source_labels: [instance]
+        regex: "${escapeRegex(serverId)}(:[0-9]+)?"
+        action: keep`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
+}
+
 /** The page section: one copyable block per stock agent format. */
 export function stockAgentSnippets(options: SnippetOptions): SafeHtml {
-  const blocks = [{ id: 'snippet-telegraf', title: 'Telegraf (telegraf.conf)', text: telegrafSnippet(options) }];
+  const blocks = [
+    { id: 'snippet-telegraf', title: 'Telegraf (telegraf.conf)', text: telegrafSnippet(options) },
+    { id: 'snippet-otel', title: 'OpenTelemetry Collector (config.yaml)', text: collectorSnippet(options) },
+    { id: 'snippet-prometheus', title: 'Prometheus remote_write (prometheus.yml)', text: remoteWriteSnippet(options) },
+  ];
   return html`<section class="card" aria-labelledby="stock-agents-heading">
-    <h2 id="stock-agents-heading">Send from Telegraf</h2>
+    <h2 id="stock-agents-heading">Send from Telegraf, OpenTelemetry or Prometheus</h2>
     <p class="muted">
       ${
         options.token
-          ? 'This snippet carries the token issued above: copy it now, it is not shown again.'
-          : 'Issue an API token above and this snippet will carry it (once).'
+          ? 'These snippets carry the token issued above: copy them now, it is not shown again.'
+          : 'Issue an API token above and these snippets will carry it (once).'
       }
       What each format maps to is in docs/INGEST.md.
     </p>

@@ -48,3 +48,19 @@ function mergeInto(target: Record<string, unknown>, source: Record<string, unkno
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * OpenTelemetry stamps each data point when it was observed, so one export (or one Collector scrape) carries
+ * instants a few milliseconds apart. Samples within `windowSeconds` of the first of a run become one snapshot at
+ * that first instant: deterministic, so a retried export lands on the same snapshots.
+ */
+export function mergeCloseInstants(samples: readonly IngestSample[], windowSeconds: number): IngestSample[] {
+  const sorted = [...samples].sort((a, b) => a.timestamp - b.timestamp);
+  const runs: IngestSample[] = [];
+  let start = Number.NEGATIVE_INFINITY;
+  for (const sample of sorted) {
+    if (sample.timestamp - start >= windowSeconds) start = sample.timestamp;
+    runs.push({ timestamp: start, metrics: sample.metrics });
+  }
+  return mergeByTimestamp(runs);
+}
