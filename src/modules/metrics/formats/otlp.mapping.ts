@@ -8,6 +8,7 @@ import type {
   OtlpRequest,
   OtlpSummaryPoint,
 } from './otlp.decoder.js';
+import { child, isNode, isSafeKey, percent, setPath, shorten, type Node } from './snapshot-paths.js';
 
 export interface OtlpMapping {
   /** One entry per ResourceMetrics; `host` is its `host.name`, else `service.instance.id`, attribute. */
@@ -44,16 +45,11 @@ const INSTANCE_ATTRIBUTES = new Map<string, readonly (readonly string[])[]>([
   ...entries(['system.processes.count'], [['status']]),
 ]);
 const MAX_DEPTH = 6;
-/** Series paths take segments of at most 64 characters; longer generated segments are shortened with a hash. */
-const MAX_GENERATED_SEGMENT = 64;
-const MAX_SEGMENT = 128;
 /** Histograms with more buckets keep count, sum, min and max only. */
 const MAX_BUCKETS = 100;
 const FLAG_NO_RECORDED_VALUE = 1;
 const NOT_TRAFFIC = new Set(['lo', 'all']);
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-type Node = Record<string, unknown>;
 type Reason = 'without a value' | 'NaN or infinite' | 'with an attribute or name that cannot be a key';
 
 /**
@@ -206,23 +202,6 @@ function scalar(value: OtlpAttributes[string] | undefined): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function shorten(segment: string): string {
-  if (segment.length <= MAX_GENERATED_SEGMENT) return segment;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < segment.length; i++) hash = Math.imul(hash ^ segment.charCodeAt(i), 0x01000193) >>> 0;
-  return `${segment.slice(0, MAX_GENERATED_SEGMENT - 9)}_${hash.toString(16).padStart(8, '0')}`;
-}
-
-function isSafeKey(key: string): boolean {
-  return (
-    key.length > 0 &&
-    key.length <= MAX_SEGMENT &&
-    key !== '__proto__' &&
-    !key.includes('\u0000') &&
-    !LONE_SURROGATE.test(key)
-  );
-}
-
 function hostOf(attributes: OtlpAttributes): string | undefined {
   for (const key of ['host.name', 'service.instance.id']) {
     const value = attributes[key];
@@ -290,30 +269,6 @@ function sum(pairs: [string, unknown][]): number {
 
 function average(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function percent(fraction: number): number {
-  return Math.min(100, Math.max(0, 100 * fraction));
-}
-
-function child(node: Node | undefined, key: string): Node | undefined {
-  const value = node && Object.hasOwn(node, key) ? node[key] : undefined;
-  return isNode(value) ? value : undefined;
-}
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null;
-}
-
-/** Sets `value` at `path`, creating objects as needed; a value in the way is replaced (the later point wins). */
-function setPath(root: Node, path: readonly string[], value: unknown): void {
-  let current = root;
-  for (const key of path.slice(0, -1)) {
-    const next = child(current, key);
-    if (next) current = next;
-    else current = current[key] = {};
-  }
-  current[path[path.length - 1] as string] = value;
 }
 
 function entries<T>(names: string[], value: T): [string, T][] {

@@ -1,5 +1,6 @@
 import type { IngestSample } from './ingest-sample.js';
 import type { PromTimeSeries, WriteRequest } from './remote-write.decoder.js';
+import { child, isNode, isSafeKey, percent, setPath, shorten, type Node } from './snapshot-paths.js';
 
 /**
  * The labels that name the instance of node_exporter's per-CPU, per-filesystem, per-interface and per-disk series,
@@ -14,11 +15,6 @@ const INSTANCE_LABELS: [match: (name: string) => boolean, labels: readonly strin
 /** Labels that are never part of a path: the metric name, and the scrape target (the agent itself). */
 const NOT_IN_PATH = new Set(['__name__', 'instance', 'job']);
 const NOT_TRAFFIC = new Set(['lo']);
-const MAX_GENERATED_SEGMENT = 64;
-const MAX_SEGMENT = 128;
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-
-type Node = Record<string, unknown>;
 
 /**
  * remote_write series as AgentHub snapshots, one per (`instance` label, millisecond), keyed by the `instance`
@@ -150,45 +146,4 @@ function cpuBusy(before: Node | undefined, after: Node | undefined): number | un
     }
   }
   return all > 0 ? 1 - idle / all : undefined;
-}
-
-function percent(fraction: number): number {
-  return Math.min(100, Math.max(0, 100 * fraction));
-}
-
-function shorten(segment: string): string {
-  if (segment.length <= MAX_GENERATED_SEGMENT) return segment;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < segment.length; i++) hash = Math.imul(hash ^ segment.charCodeAt(i), 0x01000193) >>> 0;
-  return `${segment.slice(0, MAX_GENERATED_SEGMENT - 9)}_${hash.toString(16).padStart(8, '0')}`;
-}
-
-function isSafeKey(key: string): boolean {
-  return (
-    key.length > 0 &&
-    key.length <= MAX_SEGMENT &&
-    key !== '__proto__' &&
-    !key.includes('\u0000') &&
-    !LONE_SURROGATE.test(key)
-  );
-}
-
-function child(node: Node | undefined, key: string): Node | undefined {
-  const value = node && Object.hasOwn(node, key) ? node[key] : undefined;
-  return isNode(value) ? value : undefined;
-}
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null;
-}
-
-/** Sets `value` at `path`, creating objects as needed; a value in the way is replaced (the later series wins). */
-function setPath(root: Node, path: readonly string[], value: unknown): void {
-  let current = root;
-  for (const key of path.slice(0, -1)) {
-    const next = child(current, key);
-    if (next) current = next;
-    else current = current[key] = {};
-  }
-  current[path[path.length - 1] as string] = value;
 }

@@ -3,6 +3,7 @@ import type { AppInstance } from '../../../http/route-module.js';
 import { unauthorized } from '../../../lib/errors.js';
 import type { Actor } from '../../../identity/actor.model.js';
 import { FormatError, mergeByTimestamp, type IngestSample } from '../formats/ingest-sample.js';
+import { isInstanceOf } from '../formats/prometheus.mapping.js';
 import { formatRefused, hostMismatch } from '../metrics.errors.js';
 import type { MetricsService } from '../metrics.service.js';
 
@@ -61,10 +62,6 @@ export function ensureHost(actor: Actor, host: string, where: string): void {
 /** Prometheus names a scraped machine `host:port`: the host part must be the agent's server_id. */
 export function ensureInstance(actor: Actor, instance: string): void {
   const expected = serverIdOf(actor);
-  if (expected !== null && (instance === expected || isHostPort(instance, expected))) return;
+  if (expected !== null && isInstanceOf(instance, expected)) return;
   throw hostMismatch(expected, instance, 'instance label');
-}
-
-function isHostPort(instance: string, host: string): boolean {
-  return instance.startsWith(`${host}:`) && /^\d{1,5}$/.test(instance.slice(host.length + 1));
 }
