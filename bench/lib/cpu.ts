@@ -50,8 +50,14 @@ export function measureCpu(serverPid: number | undefined): () => CpuSplit {
   };
 }
 
+/** µs of CPU per answered request, for each part. */
+export function perRequestUs(split: CpuSplit, requests: number): CpuSplit {
+  const us = (ms: number) => (requests > 0 ? (ms * 1000) / requests : 0);
+  return { server: us(split.server), postgres: us(split.postgres), loadGenerator: us(split.loadGenerator) };
+}
+
 /** "server · Postgres · load generator" in µs of CPU per answered request. */
 export function perRequest(split: CpuSplit, requests: number): string {
-  const us = (ms: number) => (requests > 0 ? Math.round((ms * 1000) / requests) : 0);
-  return `${us(split.server)} · ${us(split.postgres)} · ${us(split.loadGenerator)}`;
+  const us = perRequestUs(split, requests);
+  return `${Math.round(us.server)} · ${Math.round(us.postgres)} · ${Math.round(us.loadGenerator)}`;
 }

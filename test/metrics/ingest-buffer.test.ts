@@ -73,11 +73,31 @@ describe('the ingest buffer (group commit)', () => {
     expect(write.state).toBe('resolved');
   });
 
+  it('puts every write of one event-loop turn in one flush, even when the flush blocks the thread (PGlite)', async () => {
+    const flushed: string[][] = [];
+    // PGlite runs a statement synchronously: while it does, no request is read, so none can queue behind it.
+    const b = buffer((batch) => {
+      flushed.push(batch);
+      const until = performance.now() + 5;
+      while (performance.now() < until); // the statement, on this thread
+      return Promise.resolve();
+    });
+    const turn = ['a', 'b', 'c'].map((label) => b.write([label]));
+    await Promise.all(turn);
+    const next = ['d', 'e'].map((label) => b.write([label]));
+    await Promise.all(next);
+    expect(flushed).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+  });
+
   it('commits the writes that queued during a flush together, in one later flush', async () => {
     const { calls, flush } = heldFlush();
     const onFlush = vi.fn<(rows: number, seconds: number) => void>();
     const b = buffer(flush, { onFlush });
     const first = track(b.write(['a0']));
+    await settle();
     const queued = [track(b.write(['b0', 'b1'])), track(b.write(['c0'])), track(b.write(['d0']))];
     await settle();
     expect(calls).toHaveLength(1);
@@ -142,7 +162,9 @@ describe('the ingest buffer (group commit)', () => {
   it('starts a flush beside the one in flight only when a whole batch waits', async () => {
     const { calls, flush } = heldFlush();
     const b = buffer(flush, { concurrency: 2, maxBatchRows: 3 });
-    const writes = ['a', 'b', 'c'].map((label) => track(b.write([label])));
+    const writes = [track(b.write(['a']))];
+    await settle();
+    writes.push(...['b', 'c'].map((label) => track(b.write([label]))));
     await settle();
     expect(calls.map((c) => c.rows)).toEqual([['a']]);
     writes.push(track(b.write(['d'])));
@@ -184,6 +206,7 @@ describe('the ingest buffer (group commit)', () => {
       if (batch.includes('bad0')) throw poison;
     });
     const first = track(b.write(['first0']));
+    await settle();
     const writes = [track(b.write(['ok0', 'ok1'])), track(b.write(['bad0'])), track(b.write(['ok2']))];
     await settle();
     gate.resolve();
@@ -203,7 +226,9 @@ describe('the ingest buffer (group commit)', () => {
       await gate.promise;
       throw outage;
     });
-    const writes = [track(b.write(['a0'])), track(b.write(['b0'])), track(b.write(['c0']))];
+    const writes = [track(b.write(['a0']))];
+    await settle();
+    writes.push(track(b.write(['b0'])), track(b.write(['c0'])));
     await settle();
     gate.resolve();
     for (let i = 0; i < 10; i++) await settle();
@@ -218,6 +243,7 @@ describe('the ingest buffer (group commit)', () => {
     const { calls, flush } = heldFlush();
     const b = buffer(flush, { timeoutMs: 1000 });
     const inFlight = track(b.write(['a0']));
+    await settle();
     const queued = track(b.write(['b0']));
     await vi.advanceTimersByTimeAsync(999);
     expect([inFlight.state, queued.state]).toEqual(['pending', 'pending']);
@@ -264,7 +290,9 @@ describe('the ingest buffer (group commit)', () => {
     const { calls, flush } = heldFlush();
     const b = buffer(flush);
     await b.drain();
-    const writes = [track(b.write(['a0'])), track(b.write(['b0'])), track(b.write(['c0']))];
+    const writes = [track(b.write(['a0']))];
+    await settle();
+    writes.push(track(b.write(['b0'])), track(b.write(['c0'])));
     const drained = track(b.drain());
     await settle();
     calls[0]!.done.resolve();

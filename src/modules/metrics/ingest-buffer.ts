@@ -25,12 +25,19 @@ export interface IngestBufferOptions<Row> {
  * as the previous one ends — no timer wait when the database is idle — so
  * batches grow only under load (see mayStartFlush for flushes side by side).
  * A write resolves only after its own rows are committed.
+ *
+ * A write that finds the buffer idle starts the flush at the end of the event-loop turn (setImmediate), not in
+ * its own microtask: every request whose body was read in the same turn joins it. On Postgres the flush is
+ * I/O and later requests queue while it is in flight anyway; PGlite runs the statement synchronously on this
+ * thread, so without the turn's wait each request was read, flushed and committed alone (one row per
+ * transaction: docs/BENCHMARKS.md, 2026-12-07).
  */
 export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
   const queue: Pending<Row>[] = [];
   let queuedRows = 0;
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
+  let pumpScheduled = false;
   // Unanswered writes in arrival order, which is deadline order: one timer serves them all.
   const waiting = new Set<Pending<Row>>();
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -125,6 +132,15 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
     }
   }
 
+  function pumpAtEndOfTurn() {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  }
+
   return {
     /** Resolves once the rows are committed; rejects with 503 when full, slow or the database is down. */
     write(rows: Row[]): Promise<void> {
@@ -142,7 +158,7 @@ export function createIngestBuffer<Row>(options: IngestBufferOptions<Row>) {
         armSweep();
         queue.push(entry);
         queuedRows += rows.length;
-        pump();
+        pumpAtEndOfTurn();
       });
     },
 

@@ -1,4 +1,5 @@
-import { and, desc, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, gte, inArray, lte, sql } from 'drizzle-orm';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { queryRows, type Db } from '../../db/client.js';
 import { isPartitionConstraintViolation } from '../../lib/errors.js';
@@ -21,47 +22,52 @@ export interface SeriesPoint {
 }
 
 /**
- * One statement, one round trip: insert every row (a repeated (agent, ts) is
- * kept once) and mark the agents seen. The rows travel as a single JSON
- * parameter, so the statement is the same whatever the batch size. Parsed once
- * as jsonb and walked element by element, each snapshot is copied, not parsed
- * again: 2-3x less database time per row than json_to_recordset, whose jsonb
- * column re-parses every snapshot (and jsonb_to_recordset slows down
- * quadratically past a few hundred rows).
+ * The rows travel as a single JSON parameter, so the statement is the same whatever the batch size. Parsed
+ * once as jsonb and walked element by element, each snapshot is copied, not parsed again: 2-3x less database
+ * time per row than json_to_recordset, whose jsonb column re-parses every snapshot (and jsonb_to_recordset
+ * slows down quadratically past a few hundred rows). A repeated (agent, ts) is kept once.
  */
-const INSERT_BATCH = `
-  with ins as (
+const INSERT_ROWS = `
     insert into metrics_data (agent_id, server_id, ts, data)
     select (r->>'agent_id')::uuid, r->>'server_id', to_timestamp((r->>'ts')::float8), r->'data'
     from jsonb_array_elements($1::jsonb) as r
-    on conflict (agent_id, ts) do nothing
-    returning 1
-  ), seen as (
+    on conflict (agent_id, ts) do nothing`;
+
+/** The agents whose ids are the JSON array in parameter $n. */
+const markSeen = (n: number) => `
     update agents set last_seen_at = now()
-    where id in (select value::uuid from json_array_elements_text($2::json))
+    where id in (select value::uuid from json_array_elements_text($${n}::json))`;
+const MARK_SEEN = markSeen(1);
+
+/** Postgres: one statement, one round trip — insert every row and mark the agents seen. */
+const INSERT_BATCH = `
+  with ins as (${INSERT_ROWS}
+    returning 1
+  ), seen as (${markSeen(2)}
   )
   select count(*) from ins`;
 
 /** On Postgres the flush is a named statement: each connection parses and plans it once, not every flush. */
 const INSERT_BATCH_STATEMENT = 'agenthub_metrics_insert_batch';
 
-/** `text` with its $n placeholders bound to `values`, for drizzle's execute (PGlite). */
-function bound(text: string, values: unknown[]): SQL {
-  return sql.join(
-    text.split(/\$(\d+)/).map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`)),
-  );
-}
-
 export function createMetricsRepository({ db }: { db: Db }) {
   // drizzle keeps the driver it was given: node-postgres's pool on Postgres, PGlite otherwise.
   const client = (db as unknown as { $client?: unknown }).$client;
   const pool = client instanceof pg.Pool ? client : undefined;
+  const embedded = client as PGlite;
 
   async function insertOnce(rows: MetricsRow[], seenAgentIds: string[]): Promise<void> {
     // Sorted: concurrent flushes then tend to take the agents' row locks in one order.
-    const values = [JSON.stringify(rows), JSON.stringify([...seenAgentIds].sort())];
-    if (pool) await pool.query({ name: INSERT_BATCH_STATEMENT, text: INSERT_BATCH, values });
-    else await db.execute(bound(INSERT_BATCH, values));
+    const seen = JSON.stringify([...seenAgentIds].sort());
+    if (pool) {
+      await pool.query({ name: INSERT_BATCH_STATEMENT, text: INSERT_BATCH, values: [JSON.stringify(rows), seen] });
+    } else {
+      // In process there is no round trip to save, and the CTE's returned rows and the update's join cost
+      // PGlite ~30% more per row than the bare insert (docs/BENCHMARKS.md): agents are marked seen in a
+      // statement of their own, only when some are due (each at most every few seconds).
+      await embedded.query(INSERT_ROWS, [JSON.stringify(rows)]);
+      if (seenAgentIds.length > 0) await embedded.query(MARK_SEEN, [seen]);
+    }
   }
 
   return {
