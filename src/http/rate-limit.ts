@@ -6,6 +6,7 @@ import type { RedisLink } from '../scale/redis.js';
 import { fallbackRateLimitStore } from './rate-limit-store.js';
 
 const CREDENTIAL_KEY_PREFIX = 'cred:';
+const RATE_LIMIT_BUCKETS = 50_000;
 
 /**
  * The bucket a request spends. Only a verified credential names one: the rate limit runs after the auth
@@ -28,6 +29,9 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
     // Shared counters across instances; while Redis is away, each instance counts on its own.
     ...(redis ? { store: fallbackRateLimitStore(redis, `${redis.prefix}-rl:`) } : {}),
     timeWindow: 60_000,
+    // Buckets the in-process store remembers (least recently used forgotten first; the plugin's default is
+    // 5,000): a fleet of 10,000 agents would otherwise have its counters forgotten and never be limited.
+    cache: RATE_LIMIT_BUCKETS,
     max: (_request, key) =>
       key.startsWith(CREDENTIAL_KEY_PREFIX) ? config.RATE_LIMIT_AUTHENTICATED : config.RATE_LIMIT_ANON,
     keyGenerator: rateLimitKey,

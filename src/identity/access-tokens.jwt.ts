@@ -33,8 +33,12 @@ export const ACCESS_TOKEN_SKEW_S = 60;
 /** ACCESS_TOKEN_TTL's default. */
 const DEFAULT_ACCESS_TOKEN_TTL_S = 900;
 
-/** Verified access tokens remembered (the oldest is forgotten first): about 4 MB at most. */
-const VERIFIED_CACHE_SIZE = 10_000;
+/**
+ * Verified access tokens remembered (the oldest is forgotten first): about 20 MB at most. Oldest-first
+ * forgetting misses every time once a fleet taking turns outgrows it, so it is sized well above the fleets
+ * one instance serves (bench:ingest runs 10,000 agents), like the credential-status and rate-limit caches.
+ */
+const VERIFIED_CACHE_SIZE = 50_000;
 
 /** Signs and verifies the 15-minute HS256 access JWTs (RFC 9068 style: typ at+jwt). */
 export function createAccessTokens(config: Config) {

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { queryRows, type Db } from '../db/client.js';
 import { agents, credentials, users, type CredentialRow } from '../db/schema/index.js';
 
 /** A disabled person's agents are suspended: their credentials stop working until the person is enabled. */
@@ -51,6 +51,15 @@ export function createCredentialsRepository({ db }: { db: Db }) {
           .innerJoin(users, eq(users.id, agents.ownerId))
           .where(eq(credentials.id, credentialId))
       )[0],
+
+    /** The counter every change to a credential check's answer moves (migration 0003, credentialStatus). */
+    validityEpoch: async (): Promise<string> => {
+      const [row] = await queryRows<{ value: string | number }>(
+        db,
+        sql`select value from credential_validity_epoch where id = 1`,
+      );
+      return String(row?.value ?? '');
+    },
 
     listForAgent: (agentId: string) =>
       db.select().from(credentials).where(eq(credentials.agentId, agentId)).orderBy(desc(credentials.createdAt)),

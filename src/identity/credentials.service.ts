@@ -14,8 +14,18 @@ import { generateApiToken, parseApiToken } from './api-token.format.js';
 import type { CredentialsRepository } from './credentials.repository.js';
 import { invalidToken, tokenNotFound } from './credentials.errors.js';
 
-/** A revocation reaches every instance within this time (cached validity checks expire). */
+/** A revocation reaches every instance within this time (each reads the validity epoch this often). */
 export const REVOCATION_CACHE_MS = 1000;
+/** A remembered credential check is looked up again after this long even when the epoch has not moved. */
+const STATUS_MAX_AGE_MS = 5 * 60 * 1000;
+/** Credential checks one instance remembers (the oldest forgotten first), well above the fleets it serves. */
+const STATUS_CACHE_MAX = 50_000;
+
+interface CredentialStatus {
+  active: boolean;
+  agent: AgentIdentity | undefined;
+  at: number;
+}
 
 /**
  * An API token whose secret argon2id has accepted is remembered this long (by its SHA-256, never in
@@ -40,34 +50,72 @@ interface Deps {
 export function createCredentialsService({ repository, accessTokens, audit, events, metrics, limiters }: Deps) {
   const failuresByPrefix = limiters({ name: 'token-exchange-prefix', max: 10, windowMs: 15 * 60 * 1000 });
   const failuresByIp = limiters({ name: 'token-exchange-ip', max: 30, windowMs: 15 * 60 * 1000 });
-  const activeCache = new Map<string, { active: boolean; agent: AgentIdentity | undefined; at: number }>();
+  const activeCache = new Map<string, CredentialStatus>();
   const verifiedTokens = new Map<
     string,
     { credential: CredentialRow; agent: AgentRow; verifiedAt: number; touchedAt: number }
   >();
 
   events.on('credential.revoked', ({ credentialId }) => activeCache.delete(credentialId));
-  events.on('agent.revoked', () => activeCache.clear());
+  events.on('agent.revoked', () => forgetStatuses());
 
   /**
-   * A credential's standing and its agent as stored, cached for REVOCATION_CACHE_MS (dropped at once on a
-   * revocation here). Rotated refresh tokens keep their access tokens valid; any other revocation ends them.
+   * A credential's standing and its agent as stored (rotated refresh tokens keep their access tokens valid; any
+   * other revocation ends them), remembered until something that could change the answer changes. Changes made
+   * here clear the entry at once (events); every change made anywhere moves the database's validity epoch in
+   * its own transaction (migration 0003), which this instance reads at most every REVOCATION_CACHE_MS before
+   * trusting what it remembers: a revocation on any instance is seen within that time, at one lookup per
+   * second per instance instead of one per credential per second (10,000 agents: docs/BENCHMARKS.md).
    */
-  async function credentialStatus(
-    credentialId: string,
-  ): Promise<{ active: boolean; agent: AgentIdentity | undefined }> {
+  async function credentialStatus(credentialId: string): Promise<CredentialStatus> {
+    await checkValidityEpoch();
     const cached = activeCache.get(credentialId);
-    if (cached && Date.now() - cached.at < REVOCATION_CACHE_MS) return cached;
+    if (cached && Date.now() - cached.at < STATUS_MAX_AGE_MS) {
+      metrics.credentialChecks.inc({ result: 'remembered' });
+      return cached;
+    }
+    const generation = cacheGeneration;
     const status = await repository.findStatus(credentialId);
+    metrics.credentialChecks.inc({ result: 'looked_up' });
     const active =
       !!status &&
       status.agentStatus === 'approved' &&
       !status.ownerDisabled &&
       (status.revokedAt === null || status.revokedReason === 'rotated');
     const entry = { active, agent: status?.agent, at: Date.now() };
-    if (activeCache.size > 50_000) activeCache.clear();
-    activeCache.set(credentialId, entry);
+    // Read before a change the cache has since been cleared for: answer it, but do not remember it.
+    if (generation === cacheGeneration) setBounded(activeCache, credentialId, entry, STATUS_CACHE_MAX);
     return entry;
+  }
+
+  let epoch: string | undefined;
+  let epochCheckedAt = 0;
+  let epochCheck: Promise<void> | undefined;
+  let cacheGeneration = 0;
+
+  function forgetStatuses() {
+    activeCache.clear();
+    cacheGeneration++;
+  }
+
+  /** Clears what this instance remembers when the epoch moved; one read at a time, at most every REVOCATION_CACHE_MS. */
+  function checkValidityEpoch(): Promise<void> | void {
+    if (Date.now() - epochCheckedAt < REVOCATION_CACHE_MS) return;
+    epochCheck ??= (async () => {
+      const startedAt = Date.now();
+      try {
+        const current = await repository.validityEpoch();
+        if (current !== epoch) forgetStatuses();
+        epoch = current;
+        epochCheckedAt = startedAt;
+      } catch {
+        // Unknown: trust nothing remembered; the lookups that follow answer (or fail) on their own.
+        forgetStatuses();
+      } finally {
+        epochCheck = undefined;
+      }
+    })();
+    return epochCheck;
   }
 
   const isActive = async (credentialId: string): Promise<boolean> => (await credentialStatus(credentialId)).active;

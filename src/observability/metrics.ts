@@ -82,6 +82,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers,
     }),
+    credentialChecks: new Counter({
+      name: 'agenthub_credential_checks_total',
+      help: 'Access-token credential checks by how they were answered: remembered (the validity epoch had not moved) or looked_up (a database read).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     samplesIngested: new Counter({
       name: 'agenthub_metrics_samples_ingested_total',
       help: 'Metric snapshots committed to the database.',
