@@ -129,6 +129,21 @@ describe('parseLineProtocol: escaping', () => {
 });
 
 describe('parseLineProtocol: field values', () => {
+  it('reads every decimal float and integer exactly as Number() does, short ones on the fast path too (10,000 cases)', () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: max });
+    const decimal = fc
+      .tuple(fc.boolean(), digits(12), fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 })))
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimal, fc.boolean(), (text, integer) => {
+        const asInteger = integer && !text.includes('.');
+        const { fields } = one(`m v=${text}${asInteger ? 'i' : ''}`);
+        expect(Object.is(fields.v, Number(text) + 0)).toBe(true);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
   it('reads floats, with or without a fraction, a leading digit or an exponent', () => {
     const cases: [string, number][] = [
       ['1', 1],

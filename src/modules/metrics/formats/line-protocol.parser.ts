@@ -37,6 +37,10 @@ const NINE = 57;
 const EQUALS = 61;
 const BACKSLASH = 92;
 
+/** Decimal digits that always fit a double's 53-bit integer range exactly. */
+const MAX_EXACT_DIGITS = 15;
+const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => 10 ** k);
+
 /** InfluxDB refuses a series key (measurement, tags and one field key) longer than this. */
 const MAX_KEY_LENGTH = 65_535;
 const INT64_MAX = '9223372036854775807';
@@ -116,8 +120,7 @@ class Scanner {
   point(): LinePoint {
     const measurement = this.token(false);
     if (measurement === '') this.fail('missing measurement');
-    // No prototype: a tag or field named __proto__ or constructor is data like any other.
-    const tags = Object.create(null) as Record<string, string>;
+    const tags: Record<string, string> = {};
     let tagCount = 0;
     let c = this.peek();
     while (c === COMMA) {
@@ -130,9 +133,9 @@ class Scanner {
       c = this.peek();
       if (c === EQUALS) this.fail('invalid tag format');
       if (value === '') this.fail('missing tag value');
-      if (key in tags) this.fail('duplicate tags');
+      if (Object.hasOwn(tags, key)) this.fail('duplicate tags');
       if (++tagCount > this.maxFields) this.fail(`too many tags: a line takes at most ${this.maxFields}`);
-      tags[key] = value;
+      setOwn(tags, key, value);
     }
     const keyLength = this.pos - this.pointStart;
     if (keyLength > MAX_KEY_LENGTH) this.fail(`max key length exceeded: ${keyLength} > ${MAX_KEY_LENGTH}`);
@@ -140,7 +143,7 @@ class Scanner {
     this.skipBlanks();
     if (this.atEnd()) this.fail('missing fields');
 
-    const fields = Object.create(null) as Record<string, FieldValue>;
+    const fields: Record<string, FieldValue> = {};
     let fieldCount = 0;
     for (;;) {
       const key = this.token(true);
@@ -150,7 +153,7 @@ class Scanner {
       if (size > MAX_KEY_LENGTH) this.fail(`max key length exceeded: ${size} > ${MAX_KEY_LENGTH}`);
       this.pos++;
       if (++fieldCount > this.maxFields) this.fail(`too many fields: a line takes at most ${this.maxFields}`);
-      fields[key] = this.fieldValue();
+      setOwn(fields, key, this.fieldValue());
       c = this.peek();
       if (c !== COMMA) break;
       this.pos++;
@@ -242,16 +245,27 @@ class Scanner {
     let i = start;
     if (text.charCodeAt(i) === MINUS) i++;
     const digitsStart = i;
-    let digits = 0;
-    while (isDigit(text.charCodeAt(i))) i++;
+    // The digits as an integer, exact while there are at most 15 of them (below 2^53).
+    let mantissa = 0;
+    let c = text.charCodeAt(i);
+    while (isDigit(c)) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      c = text.charCodeAt(++i);
+    }
     const integerEnd = i;
-    digits += i - digitsStart;
+    let digits = i - digitsStart;
     let decimal = false;
-    if (text.charCodeAt(i) === DOT) {
+    let fractionDigits = 0;
+    if (c === DOT) {
       decimal = true;
       const fraction = ++i;
-      while (isDigit(text.charCodeAt(i))) i++;
-      digits += i - fraction;
+      c = text.charCodeAt(i);
+      while (isDigit(c)) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        c = text.charCodeAt(++i);
+      }
+      fractionDigits = i - fraction;
+      digits += fractionDigits;
     }
     if (digits === 0) this.fail('invalid number');
     let exponent = false;
@@ -275,10 +289,17 @@ class Scanner {
       const limit = unsigned ? UINT64_MAX : digitsStart > start ? INT64_MIN : INT64_MAX;
       if (exceeds(text, digitsStart, integerEnd, limit))
         this.fail(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${text.slice(start, i)}: value out of range`);
+      if (digits <= MAX_EXACT_DIGITS) return (digitsStart > start ? -mantissa : mantissa) + 0;
       return Number(text.slice(start, i)) + 0;
     }
     this.pos = i;
     if (!this.atSeparator()) this.fail('invalid number');
+    // Both the mantissa and the power of ten are exact doubles, so one division rounds correctly (Clinger's fast
+    // path): the same value Number() gives, without slicing the text.
+    if (!exponent && digits <= MAX_EXACT_DIGITS) {
+      const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits]!;
+      return (digitsStart > start ? -magnitude : magnitude) + 0;
+    }
     const value = Number(text.slice(start, i));
     if (!Number.isFinite(value)) this.fail('invalid float');
     return value + 0; // -0 is 0, as JSON would have it
@@ -365,6 +386,17 @@ class Scanner {
         : text.slice(this.pointStart, end);
     throw new FormatError(`unable to parse '${shown}': ${reason}`, 400, this.pointLine);
   }
+}
+
+/**
+ * Plain objects, not prototype-less ones: V8 keeps those in dictionary mode, which cost a third of the parse
+ * (docs/BENCHMARKS.md, 2026-12-07). A key such as `constructor` or `toString` becomes an own property like any
+ * other; `__proto__` alone would set the prototype on assignment, so it is defined as an own property instead.
+ */
+function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function isDigit(c: number): boolean {
