@@ -117,14 +117,24 @@ export function ingestReport(pgRuns: PostgresRuns, lite: PgliteRuns, s: ReportSe
   );
 
   const samplesPerSecond = (m: Measured) => m.requestsPerSecond * s.batch;
+  const perSample = ({ cpu }: Measured) =>
+    [cpu.server, cpu.postgres, cpu.loadGenerator].map((us) => fmt(us / s.batch, 1)).join(' · ');
   const batches = table(
-    ['run', 'samples/s', 'p99 ms', 'rows stored (durability check)', 'vs bare insert loop of its database'],
+    [
+      'run',
+      'samples/s',
+      'p99 ms',
+      'rows stored (durability check)',
+      'CPU µs/sample: server · Postgres · load generator',
+      'vs bare insert loop of its database',
+    ],
     [
       [
         batch.label,
         fmt(samplesPerSecond(batch)),
         batch.p99,
         checked(durable(batch, s.batch)),
+        perSample(batch),
         pct(samplesPerSecond(batch), pgRuns.bareInsertRowsPerSecond),
       ],
       [
@@ -132,11 +142,13 @@ export function ingestReport(pgRuns: PostgresRuns, lite: PgliteRuns, s: ReportSe
         fmt(replay.samplesPerSecond),
         '—',
         checked(replayDurable(replay)),
+        '—',
         pct(replay.samplesPerSecond, pgRuns.bareInsertRowsPerSecond),
       ],
       [
         `bare multi-row INSERT loop, Postgres (${s.batch} rows/statement, 4 in flight)`,
         fmt(pgRuns.bareInsertRowsPerSecond),
+        '—',
         '—',
         '—',
         '100%',
@@ -146,6 +158,7 @@ export function ingestReport(pgRuns: PostgresRuns, lite: PgliteRuns, s: ReportSe
         fmt(samplesPerSecond(lite.batch)),
         lite.batch.p99,
         checked(durable(lite.batch, s.batch)),
+        perSample(lite.batch),
         pct(samplesPerSecond(lite.batch), lite.bareBatch.rowsPerSecond),
       ],
       [
@@ -153,11 +166,13 @@ export function ingestReport(pgRuns: PostgresRuns, lite: PgliteRuns, s: ReportSe
         fmt(lite.replay.samplesPerSecond),
         '—',
         checked(replayDurable(lite.replay)),
+        '—',
         pct(lite.replay.samplesPerSecond, lite.bareBatch.rowsPerSecond),
       ],
       [
         `bare multi-row INSERT loop, PGlite (${s.batch} rows/statement)`,
         fmt(lite.bareBatch.rowsPerSecond),
+        '—',
         '—',
         '—',
         '100%',

@@ -297,7 +297,8 @@ class Scanner {
     // Both the mantissa and the power of ten are exact doubles, so one division rounds correctly (Clinger's fast
     // path): the same value Number() gives, without slicing the text.
     if (!exponent && digits <= MAX_EXACT_DIGITS) {
-      const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits]!;
+      const magnitude =
+        fractionDigits === 0 ? mantissa : mantissa / (POWERS_OF_TEN[fractionDigits] ?? 10 ** fractionDigits);
       return (digitsStart > start ? -magnitude : magnitude) + 0;
     }
     const value = Number(text.slice(start, i));
