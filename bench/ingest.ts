@@ -7,7 +7,7 @@ import pg from 'pg';
 import { testConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { barePgliteInserts, barePostgresInserts } from './lib/bare-inserts.js';
+import { barePgliteInserts, barePostgresInserts, pgliteFlushVersusBare } from './lib/bare-inserts.js';
 import { createBulkFleet } from './lib/bulk-fleet.js';
 import { createFleet, type FleetAgent } from './lib/fleet.js';
 import { measureCpu, perRequestUs } from './lib/cpu.js';
@@ -48,6 +48,7 @@ const SLOT = {
   fleet: 6,
   replay: 7,
   bareBatch: 8,
+  flushLoop: 9,
 } as const;
 
 async function count(url: string, sql: string): Promise<number> {
@@ -91,11 +92,15 @@ async function run(
   server: ServerProcess,
   path: string,
   next: NextRequest,
-  { rows, countWarmup = false }: { rows?: () => Promise<number>; countWarmup?: boolean } = {},
+  {
+    rows,
+    countWarmup = false,
+    warmup = WARMUP,
+  }: { rows?: () => Promise<number>; countWarmup?: boolean; warmup?: number } = {},
 ): Promise<Measured> {
-  console.log(`running ${label} for ${WARMUP} + ${DURATION} s...`);
+  console.log(`running ${label} for ${warmup} + ${DURATION} s...`);
   const load = { label, url: server.url + path, connections: CONNECTIONS, next };
-  const warm = WARMUP > 0 ? await runLoad({ ...load, durationSeconds: WARMUP }) : undefined;
+  const warm = warmup > 0 ? await runLoad({ ...load, durationSeconds: warmup }) : undefined;
   await setTimeout(500); // the warm-up's last requests settle before `rows` counts
   const before = rows ? await rows() : 0;
   const flushesBefore = await flushStats(server.url).catch(() => undefined);
@@ -159,7 +164,8 @@ async function postgresRuns(url: string, fleet: FleetAgent[], bigFleet: FleetAge
       s,
       '/api/v1/metrics',
       singleSnapshots(bigFleet, SLOT.fleet),
-      { rows: rows(SLOT.fleet) },
+      // Long enough for every agent of the fleet to have been seen before the measured part.
+      { rows: rows(SLOT.fleet), warmup: Math.max(WARMUP, 8) },
     );
     const batch = await run(
       `AgentHub, ${BATCH} samples/request`,
@@ -248,15 +254,26 @@ async function pgliteRuns(config: ReturnType<typeof testConfig>): Promise<Pglite
     hub.batch.stored = await rowsIn(SLOT.batch);
     const replayStored = await rowsIn(SLOT.replay);
     await lite.exec('create table bench_batch (like metrics_data including defaults, primary key (agent_id, ts))');
-    // The same rows in statements of the size the server's flushes had in the single-snapshot run.
+    // The server's flush and the bare insert of the same rows, in statements of the size its flushes had.
     const flushRows = hub.single.flushes
       ? Math.max(1, Math.round(hub.single.flushes.rows / hub.single.flushes.flushes))
       : BATCH;
-    console.log(`running bare PGlite insert loop (${flushRows} rows/statement, then ${BATCH})...`);
-    const bareAtFlushSize = await barePgliteInserts(lite.pglite!, fleet, flushRows, DURATION, SLOT.bare);
-    const bareBatch = await barePgliteInserts(lite.pglite!, fleet, BATCH, DURATION, SLOT.bareBatch);
+    console.log(
+      `running PGlite flush against the bare insert (${flushRows} rows/statement), then the bare loop (${BATCH})...`,
+    );
+    const flushVersusBare = await pgliteFlushVersusBare(lite, fleet, flushRows, DURATION, {
+      flush: SLOT.flushLoop,
+      bare: SLOT.bare,
+    });
+    const bareBatchRowsPerSecond = await barePgliteInserts(lite.pglite!, fleet, BATCH, DURATION, SLOT.bareBatch);
     await lite.close();
-    return { ...hub, replay: { ...hub.replay, stored: replayStored }, flushRows, bareAtFlushSize, bareBatch };
+    return {
+      ...hub,
+      replay: { ...hub.replay, stored: replayStored },
+      flushRows,
+      flushVersusBare,
+      bareBatchRowsPerSecond,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

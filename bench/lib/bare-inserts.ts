@@ -2,7 +2,11 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { FleetAgent } from './fleet.js';
+import type { Database } from '../../src/db/client.js';
+import { createMetricsRepository } from '../../src/modules/metrics/metrics.repository.js';
 import { clock, SNAPSHOTS } from './ingest-bodies.js';
+
+const PARSED = SNAPSHOTS.map((text) => JSON.parse(text) as Record<string, unknown>);
 
 /** `size` rows as one VALUES list with its parameters, the agents taken in turn from `first`. */
 function valuesOf(fleet: FleetAgent[], first: number, size: number, next: () => number) {
@@ -43,10 +47,48 @@ export async function barePostgresInserts(
 }
 
 /**
- * PGlite, in this process: `size` rows per statement, one at a time (PGlite runs one), for `seconds`.
- * Answers rows per second and the statement's time per row (the loop does nothing else, and PGlite runs
- * the statement on this thread, so that time is CPU).
+ * PGlite, in this process: the server's own flush (the metrics repository's insertBatch, rows as the server holds
+ * them after validation) and the bare multi-row insert of the same rows, `size` per statement, taking turns for
+ * `seconds` so that the table's growth and the machine's noise fall on both alike. PGlite runs each statement on
+ * this thread, so the time in it is CPU. Answers each one's µs per row and the bare loop's rows per second.
  */
+export async function pgliteFlushVersusBare(
+  database: Database,
+  fleet: FleetAgent[],
+  size: number,
+  seconds: number,
+  slots: { flush: number; bare: number },
+) {
+  const repository = createMetricsRepository({ db: database.db });
+  const lite = database.pglite!;
+  const nextFlush = clock(slots.flush);
+  const nextBare = clock(slots.bare);
+  let rows = 0;
+  let inFlush = 0;
+  let inBare = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const batch = Array.from({ length: size }, (_, k) => {
+      const a = fleet[(rows + k) % fleet.length]!;
+      return { agent_id: a.agentId, server_id: a.serverId, ts: nextFlush(), data: PARSED[k % 64]! };
+    });
+    let t = performance.now();
+    await repository.insertBatch(batch, []);
+    inFlush += performance.now() - t;
+    const { text, params } = valuesOf(fleet, rows, size, nextBare);
+    t = performance.now();
+    await lite.query(text, params);
+    inBare += performance.now() - t;
+    rows += size;
+  }
+  return {
+    flushUsPerRow: (inFlush * 1000) / rows,
+    bareUsPerRow: (inBare * 1000) / rows,
+    bareRowsPerSecond: (rows * 1000) / inBare,
+  };
+}
+
+/** PGlite, in this process: `size` rows per statement, one at a time, for `seconds`. Rows per second. */
 export async function barePgliteInserts(
   lite: PGlite,
   fleet: FleetAgent[],
@@ -56,15 +98,12 @@ export async function barePgliteInserts(
 ) {
   const next = clock(slot);
   let rows = 0;
-  let inStatement = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
   while (performance.now() < end) {
     const { text, params } = valuesOf(fleet, rows, size, next);
-    const t = performance.now();
     await lite.query(text, params);
-    inStatement += performance.now() - t;
     rows += size;
   }
-  return { rowsPerSecond: (rows * 1000) / (performance.now() - started), usPerRow: (inStatement * 1000) / rows };
+  return (rows * 1000) / (performance.now() - started);
 }

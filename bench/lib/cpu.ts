@@ -22,16 +22,29 @@ function processMs(pid: number): number {
   }
 }
 
-function postgresMs(): number {
-  let total = 0;
+/** CPU milliseconds of every running Postgres process, by pid. */
+function postgresMs(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) total += processMs(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres'))
+        byPid.set(Number(entry), processMs(Number(entry)));
     } catch {
       // exited meanwhile
     }
   }
+  return byPid;
+}
+
+/**
+ * What the Postgres processes running at the end spent since `before` (a process started meanwhile counts from
+ * zero). One that exited meanwhile, a backend of a closed connection, is left out: counting its earlier total
+ * as spent would make the sum negative.
+ */
+function postgresSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresMs()) total += Math.max(0, ms - (before.get(pid) ?? 0));
   return total;
 }
 
@@ -44,7 +57,7 @@ export function measureCpu(serverPid: number | undefined): () => CpuSplit {
     const used = process.cpuUsage(own);
     return {
       server: serverPid === undefined ? 0 : processMs(serverPid) - server,
-      postgres: postgresMs() - postgres,
+      postgres: postgresSince(postgres),
       loadGenerator: (used.user + used.system) / 1000,
     };
   };

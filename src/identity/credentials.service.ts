@@ -68,15 +68,16 @@ export function createCredentialsService({ repository, accessTokens, audit, even
    * second per instance instead of one per credential per second (10,000 agents: docs/BENCHMARKS.md).
    */
   async function credentialStatus(credentialId: string): Promise<CredentialStatus> {
-    await checkValidityEpoch();
+    const epochRead = checkValidityEpoch();
+    if (epochRead) await epochRead;
     const cached = activeCache.get(credentialId);
     if (cached && Date.now() - cached.at < STATUS_MAX_AGE_MS) {
-      metrics.credentialChecks.inc({ result: 'remembered' });
+      checksRemembered.inc();
       return cached;
     }
     const generation = cacheGeneration;
     const status = await repository.findStatus(credentialId);
-    metrics.credentialChecks.inc({ result: 'looked_up' });
+    checksLookedUp.inc();
     const active =
       !!status &&
       status.agentStatus === 'approved' &&
@@ -88,6 +89,9 @@ export function createCredentialsService({ repository, accessTokens, audit, even
     return entry;
   }
 
+  // Bound once: the remembered path runs on every authenticated request.
+  const checksRemembered = metrics.credentialChecks.labels('remembered');
+  const checksLookedUp = metrics.credentialChecks.labels('looked_up');
   let epoch: string | undefined;
   let epochCheckedAt = 0;
   let epochCheck: Promise<void> | undefined;
@@ -99,8 +103,8 @@ export function createCredentialsService({ repository, accessTokens, audit, even
   }
 
   /** Clears what this instance remembers when the epoch moved; one read at a time, at most every REVOCATION_CACHE_MS. */
-  function checkValidityEpoch(): Promise<void> | void {
-    if (Date.now() - epochCheckedAt < REVOCATION_CACHE_MS) return;
+  function checkValidityEpoch(): Promise<void> | undefined {
+    if (Date.now() - epochCheckedAt < REVOCATION_CACHE_MS) return undefined;
     epochCheck ??= (async () => {
       const startedAt = Date.now();
       try {
