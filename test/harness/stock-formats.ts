@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { startTestServer } from './app.js';
+import { createUser, signInAdmin } from './identity.js';
 
 const require = createRequire(import.meta.url);
 // The remote_write client's own serializer (protobufjs with Prometheus' remote.proto) and snappy.
@@ -70,4 +72,14 @@ export function otlpJsonBody(
       },
     ],
   });
+}
+
+/**
+ * What the stock-agent ingestion suites share: a listening server (alert webhooks may reach a receiver on this
+ * machine), an admin, the owner of the suite's agents and a person who owns none of them.
+ */
+export async function stockAgentServer() {
+  const t = await startTestServer({ config: { ALERT_WEBHOOK_ALLOW_PRIVATE: true } });
+  const admin = await signInAdmin(t);
+  return { t, admin, owner: await createUser(t, admin), stranger: await createUser(t, admin) };
 }

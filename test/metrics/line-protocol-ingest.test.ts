@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestApp } from '../harness/app.js';
+import type { TestApp } from '../harness/app.js';
+import { stockAgentServer } from '../harness/stock-formats.js';
 import { alertsOf, createChannel, createRule, startReceiver } from '../harness/alerts.js';
-import { bearer, createUser, signInAdmin, type Person } from '../harness/identity.js';
+import { bearer, type Person } from '../harness/identity.js';
 import {
   countMetricRows,
   createIngestingAgent,
@@ -32,10 +33,7 @@ describe('InfluxDB line protocol at POST /api/v2/write', () => {
   let stranger: Person;
 
   beforeAll(async () => {
-    t = await startTestServer({ config: { ALERT_WEBHOOK_ALLOW_PRIVATE: true } });
-    admin = await signInAdmin(t);
-    owner = await createUser(t, admin);
-    stranger = await createUser(t, admin);
+    ({ t, admin, owner, stranger } = await stockAgentServer());
   });
   afterAll(() => t.close());
 

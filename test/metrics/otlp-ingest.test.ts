@@ -8,9 +8,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestApp } from '../harness/app.js';
+import type { TestApp } from '../harness/app.js';
 import { alertsOf, createChannel, createRule, startReceiver } from '../harness/alerts.js';
-import { bearer, createUser, signInAdmin, type Person } from '../harness/identity.js';
+import { bearer, type Person } from '../harness/identity.js';
 import {
   countMetricRows,
   createIngestingAgent,
@@ -19,7 +19,7 @@ import {
   storedSamples,
   type IngestingAgent,
 } from '../harness/metrics.js';
-import { otlpJsonBody } from '../harness/stock-formats.js';
+import { otlpJsonBody, stockAgentServer } from '../harness/stock-formats.js';
 
 type Snapshot = Record<string, unknown>;
 const at = (data: Snapshot | undefined, path: string): unknown =>
@@ -65,10 +65,7 @@ describe('OTLP/HTTP metrics at POST /v1/metrics', () => {
   let stranger: Person;
 
   beforeAll(async () => {
-    t = await startTestServer({ config: { ALERT_WEBHOOK_ALLOW_PRIVATE: true } });
-    admin = await signInAdmin(t);
-    owner = await createUser(t, admin);
-    stranger = await createUser(t, admin);
+    ({ t, admin, owner, stranger } = await stockAgentServer());
   });
   afterAll(() => t.close());
 

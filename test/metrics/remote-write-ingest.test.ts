@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestApp } from '../harness/app.js';
+import type { TestApp } from '../harness/app.js';
 import { alertsOf, createChannel, createRule, startReceiver } from '../harness/alerts.js';
-import { bearer, createUser, signInAdmin, type Person } from '../harness/identity.js';
+import { bearer, type Person } from '../harness/identity.js';
 import {
   countMetricRows,
   createIngestingAgent,
@@ -11,7 +11,7 @@ import {
   storedSamples,
   type IngestingAgent,
 } from '../harness/metrics.js';
-import { gaugeSeries, remoteWriteBody, type RemoteSeries } from '../harness/stock-formats.js';
+import { gaugeSeries, remoteWriteBody, type RemoteSeries, stockAgentServer } from '../harness/stock-formats.js';
 
 const require = createRequire(import.meta.url);
 /** The prometheus-remote-write package: protobufjs with Prometheus' remote.proto, snappy, and an HTTP push. */
@@ -57,10 +57,7 @@ describe('Prometheus remote_write at POST /api/v1/prom/write', () => {
   let stranger: Person;
 
   beforeAll(async () => {
-    t = await startTestServer({ config: { ALERT_WEBHOOK_ALLOW_PRIVATE: true } });
-    admin = await signInAdmin(t);
-    owner = await createUser(t, admin);
-    stranger = await createUser(t, admin);
+    ({ t, admin, owner, stranger } = await stockAgentServer());
   });
   afterAll(() => t.close());
 
