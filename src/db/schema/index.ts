@@ -8,3 +8,4 @@ export * from './sessions.js';
 export * from './teams.js';
 export * from './users.js';
 export * from './alerts.js';
+export * from './coordination.js';

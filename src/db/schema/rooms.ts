@@ -1,8 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { teams } from './teams.js';
 import { users } from './users.js';
+
+export const roomKinds = ['room', 'direct'] as const;
+export type RoomKind = (typeof roomKinds)[number];
 
 export const rooms = pgTable(
   'rooms',
@@ -18,8 +32,20 @@ export const rooms = pgTable(
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
+    /** `direct`: a private conversation of two (docs/COORDINATION.md). */
+    kind: text('kind', { enum: roomKinds }).notNull().default('room'),
+    /** Sorted participants of a direct room, e.g. `agent:<uuid>|user:<uuid>`. */
+    directKey: text('direct_key'),
+    /** The person of an agent-and-person direct room (agents take part as members). */
+    directUserId: uuid('direct_user_id').references(() => users.id, { onDelete: 'cascade' }),
   },
-  (t) => [uniqueIndex('rooms_owner_slug_unique').on(t.ownerId, t.slug), index('rooms_team_idx').on(t.teamId)],
+  (t) => [
+    uniqueIndex('rooms_owner_slug_unique').on(t.ownerId, t.slug),
+    index('rooms_team_idx').on(t.teamId),
+    uniqueIndex('rooms_direct_key_unique')
+      .on(t.directKey)
+      .where(sql`${t.directKey} is not null`),
+  ],
 );
 
 export const roomMembers = pgTable(
@@ -49,6 +75,12 @@ export const messages = pgTable(
     body: text('body').notNull(),
     clientMsgId: text('client_msg_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A thread reply: the seq of its parent in the same room. */
+    replyToSeq: bigint('reply_to_seq', { mode: 'number' }),
+    replyCount: integer('reply_count').notNull().default(0),
+    lastReplyAt: timestamp('last_reply_at', { withTimezone: true }),
+    // search_vector (tsvector, generated from body, GIN-indexed) exists in the table (migration 0004) but not
+    // here: plain selects never read it; the search repository names it in SQL.
   },
   (t) => [
     uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
@@ -62,6 +94,9 @@ export const messages = pgTable(
       .where(sql`${t.clientMsgId} is not null and ${t.senderUserId} is not null`),
     // A message has at most one sender (both are null once the sender is deleted).
     check('messages_one_sender', sql`num_nonnulls(${t.senderAgentId}, ${t.senderUserId}) <= 1`),
+    index('messages_thread_idx')
+      .on(t.roomId, t.replyToSeq, t.seq)
+      .where(sql`${t.replyToSeq} is not null`),
   ],
 );
 

@@ -133,7 +133,8 @@ export function createRoomsRepository({ db }: { db: Db }) {
         select ${roomId}, next.last_seq - ${batch.length}::int + input.ord, input.sender_agent_id,
                input.sender_user_id, input.body, input.client_msg_id
         from next cross join input
-        returning id, room_id, seq, sender_agent_id, sender_user_id, body, client_msg_id, created_at`,
+        returning id, room_id, seq, sender_agent_id, sender_user_id, body, client_msg_id, created_at,
+                  reply_to_seq, reply_count, last_reply_at`,
       );
       return rows.map(toMessage).sort((x, y) => x.seq - y.seq);
     },
@@ -188,6 +189,9 @@ function toMessage(row: Record<string, unknown>): MessageRow {
     body: String(row['body']),
     clientMsgId: (row['client_msg_id'] as string | null) ?? null,
     createdAt: new Date(row['created_at'] as string | Date),
+    replyToSeq: row['reply_to_seq'] === null || row['reply_to_seq'] === undefined ? null : Number(row['reply_to_seq']),
+    replyCount: Number(row['reply_count'] ?? 0),
+    lastReplyAt: row['last_reply_at'] ? new Date(row['last_reply_at'] as string | Date) : null,
   };
 }
 
