@@ -26,6 +26,7 @@ import { createTeamsRepository } from './modules/teams/teams.repository.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
+import { createWake } from './modules/wake/wake.js';
 import type { Metrics } from './observability/metrics.js';
 
 interface Deps {
@@ -125,6 +126,7 @@ export function createServices({
     events,
     log,
   });
+  const wake = createWake({ config, db, embedded, agents, audit, metrics, log });
   return {
     audit,
     users,
@@ -139,6 +141,7 @@ export function createServices({
     metrics: metricsService,
     rooms,
     alerting,
+    wake,
   };
 }
 

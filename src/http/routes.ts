@@ -16,6 +16,7 @@ import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
+import { wakeHooksRoutes } from '../modules/wake/wake-hooks.routes.js';
 import { adminPageRoutes } from '../web/admin.routes.js';
 import { alertsPageRoutes } from '../web/alerts.routes.js';
 import { agentPageRoutes } from '../web/agent.routes.js';
@@ -36,6 +37,7 @@ export const routeModules: RouteModule[] = [
   usersRoutes,
   teamsRoutes,
   agentsRoutes,
+  wakeHooksRoutes,
   credentialsRoutes,
   oauthRoutes,
   devicesRoutes,

@@ -4,6 +4,7 @@ import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-for
 import { createAlertProbes } from './auth-matrix.alerts.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import type { Caller } from './auth-matrix.table.js';
+import { createWakeProbes } from './auth-matrix.wake.js';
 import { suffix, type MatrixWorld, type ProbeFor } from './auth-matrix.world.js';
 
 /** A Streamable HTTP MCP client accepts a JSON answer or an event stream. */
@@ -271,5 +272,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'GET /mcp': () => ({ method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream' } }),
     'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
     ...createAlertProbes(world),
+    ...createWakeProbes(world),
   };
 }
