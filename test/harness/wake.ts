@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../src/db/client.js';
+import { queryRows, type Db } from '../../src/db/client.js';
 import type { TestApp } from './app.js';
 import { bearer, type Person } from './identity.js';
 import type { RoomAgent } from './rooms.js';
@@ -35,7 +35,7 @@ export async function setWakeHook(t: TestApp, agent: RoomAgent, body: Record<str
  * message with the room's next seq, and its `message_recipients` row (created at `at`, default now).
  */
 export async function addressedMessage(
-  t: TestApp,
+  t: { database: { db: Db } },
   input: {
     roomId: string;
     senderAgentId: string;
