@@ -22,7 +22,7 @@ export type ClientEvent = (typeof CLIENT_EVENTS)[number];
  * validated with Zod in its handler (types are not validation). Acks:
  * - room:join `{room_id, since_seq?}` → `{ok, presence, missed, recovered, last_seq}`
  * - room:leave `{room_id}` → `{ok}`
- * - message:send `{room_id, body, client_msg_id?}` → `{ok, message, duplicate}`
+ * - message:send `{room_id, body, client_msg_id?, reply_to_seq?}` → `{ok, message, duplicate}`
  * - auth:refresh `{token}` → `{ok, expires_at}`
  */
 export type ClientToServerEvents = Record<ClientEvent, (payload: unknown, ack?: Ack) => void>;

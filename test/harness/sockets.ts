@@ -10,6 +10,10 @@ export interface WireMessage {
   body: string;
   client_msg_id: string | null;
   created_at: string;
+  mentions: { agent_id: string; name: string }[];
+  reply_to_seq: number | null;
+  reply_count: number;
+  last_reply_at: string | null;
 }
 
 export interface PresenceAgent {
