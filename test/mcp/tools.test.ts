@@ -21,12 +21,15 @@ interface ToolAgent extends AgentWithToken {
 }
 
 const TOOLS = [
+  'ack_inbox',
   'acknowledge_alert',
   'get_metrics',
   'list_agents',
   'list_alerts',
   'list_rooms',
+  'read_inbox',
   'read_messages',
+  'send_direct_message',
   'send_message',
   'wait_for_messages',
 ];

@@ -88,6 +88,43 @@ export function createRoomsRepository({ db }: { db: Db }) {
       return db.select().from(rooms).where(where).orderBy(asc(rooms.slug));
     },
 
+    findByDirectKey: async (directKey: string) =>
+      (await db.select().from(rooms).where(eq(rooms.directKey, directKey)))[0],
+
+    /**
+     * A direct room and its member agents in one statement (so a room never lacks its members); nothing when
+     * the key exists already (a concurrent first send won: the unique direct_key makes one room).
+     */
+    insertDirect: async (row: {
+      directKey: string;
+      slug: string;
+      name: string;
+      ownerId: string;
+      createdBy: string;
+      directUserId: string | null;
+      memberIds: string[];
+    }): Promise<RoomRow | undefined> => {
+      const members = sql.join(
+        row.memberIds.map((id) => sql`(${id}::uuid)`),
+        sql`, `,
+      );
+      const [created] = await queryRows<{ id: string }>(
+        db,
+        sql`
+        with room as (
+          insert into rooms (slug, name, owner_id, created_by, kind, direct_key, direct_user_id)
+          values (${row.slug}, ${row.name}, ${row.ownerId}, ${row.createdBy}, 'direct', ${row.directKey},
+                  ${row.directUserId}::uuid)
+          on conflict do nothing returning id
+        ), members as (
+          insert into room_members (room_id, agent_id)
+          select room.id, m.agent_id from room cross join (values ${members}) as m (agent_id)
+        )
+        select id from room`,
+      );
+      return created ? (await db.select().from(rooms).where(eq(rooms.id, created.id)))[0] : undefined;
+    },
+
     listForAgent: (agentId: string) =>
       db
         .select({ room: rooms })

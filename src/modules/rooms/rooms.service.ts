@@ -120,6 +120,13 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
     return rows.map((r) => ({ ...r, mentions: byMessage.get(r.id) ?? [] }));
   }
 
+  function ensureBodyFits(body: string): void {
+    if (Buffer.byteLength(body, 'utf8') > config.MESSAGE_MAX_BYTES)
+      throw messageTooLarge(`A message body is at most ${config.MESSAGE_MAX_BYTES} bytes.`, {
+        limit: config.MESSAGE_MAX_BYTES,
+      });
+  }
+
   function refuseDirect(room: RoomRow): void {
     if (room.kind === 'direct') throw directRoomFixed();
   }
@@ -128,6 +135,7 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
     load,
     canRead,
     withMentions,
+    ensureBodyFits,
 
     /** Whether the actor may post into the room (the room page's form). */
     canPost: (actor: Actor, room: RoomRow) =>
@@ -286,10 +294,7 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
       actor: Actor,
       input: { roomId: string; body: string; clientMsgId?: string | undefined; replyToSeq?: number | undefined },
     ): Promise<{ message: StoredMessage; duplicate: boolean }> {
-      if (Buffer.byteLength(input.body, 'utf8') > config.MESSAGE_MAX_BYTES)
-        throw messageTooLarge(`A message body is at most ${config.MESSAGE_MAX_BYTES} bytes.`, {
-          limit: config.MESSAGE_MAX_BYTES,
-        });
+      ensureBodyFits(input.body);
       const sender =
         actor.kind === 'user' ? { agentId: null, userId: actor.user.id } : { agentId: actor.agent.id, userId: null };
       const clientMsgId = input.clientMsgId ?? null;
