@@ -193,6 +193,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());
   ctx.onClose(() => ctx.services.audit.flush());
+  ctx.onClose(() => ctx.services.inbox.drain());
   if (redis) ctx.onClose(() => redis.close());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();

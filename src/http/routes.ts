@@ -8,11 +8,13 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { inboxRoutes } from '../modules/inbox/inbox.routes.js';
 import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { lineProtocolRoutes } from '../modules/metrics/stock-agents/line-protocol.routes.js';
 import { otlpRoutes } from '../modules/metrics/stock-agents/otlp.routes.js';
 import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.routes.js';
+import { directRoutes } from '../modules/rooms/direct.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
@@ -47,6 +49,8 @@ export const routeModules: RouteModule[] = [
   otlpRoutes,
   remoteWriteRoutes,
   roomsRoutes,
+  directRoutes,
+  inboxRoutes,
   mcpRoutes,
   auditRoutes,
   alertRulesRoutes,
