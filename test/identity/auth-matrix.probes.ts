@@ -262,6 +262,18 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
       url: `/api/v1/rooms/${roomId}/messages`,
       json: { body: 'hello from the matrix' },
     }),
+    // To `agent`: its owner and team mates who may use it, and agents of its tenant, write to it; itself: 400.
+    'POST /api/v1/direct/:agent_id/messages': () => ({
+      method: 'POST',
+      url: `/api/v1/direct/${agentId}/messages`,
+      json: { body: 'a direct word from the matrix' },
+    }),
+    'GET /api/v1/inbox': () => ({ method: 'GET', url: '/api/v1/inbox' }),
+    'POST /api/v1/inbox/ack': () => ({
+      method: 'POST',
+      url: '/api/v1/inbox/ack',
+      json: { message_ids: ['00000000-0000-4000-8000-000000000000'] },
+    }),
     'POST /mcp': () => ({
       method: 'POST',
       url: '/mcp',
