@@ -64,6 +64,12 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'GET /rooms/:id': () => ({ method: 'GET', url: `/rooms/${roomId}` }),
     'GET /rooms/:id/stream': () => ({ method: 'GET', url: `/rooms/${roomId}/stream?once=1` }),
     'POST /rooms/:id/messages': () => ({ method: 'POST', url: `/rooms/${roomId}/messages`, form: { body: 'hello' } }),
+    'GET /inbox': () => ({ method: 'GET', url: '/inbox' }),
+    'POST /inbox/ack': () => ({
+      method: 'POST',
+      url: '/inbox/ack',
+      form: { message_id: '00000000-0000-4000-8000-000000000000' },
+    }),
     'GET /teams': () => ({ method: 'GET', url: '/teams' }),
     'POST /teams': () => ({ method: 'POST', url: '/teams', form: { name: 'Form team' } }),
     'GET /teams/:id': () => ({ method: 'GET', url: `/teams/${teamId}` }),
