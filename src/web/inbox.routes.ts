@@ -29,13 +29,10 @@ export const inboxPageRoutes: RouteModule = (app, ctx) => {
     );
   });
 
-  app.post(
-    '/inbox/ack',
-    { config: { auth: ['user'] }, schema: { hide: true, body: ackForm } },
-    (request, reply) =>
-      asPage(ctx.config, request, reply, async (actor) => {
-        await inbox.acknowledge(actor, [request.body.message_id]);
-        return reply.redirect('/inbox', 303);
-      }),
+  app.post('/inbox/ack', { config: { auth: ['user'] }, schema: { hide: true, body: ackForm } }, (request, reply) =>
+    asPage(ctx.config, request, reply, async (actor) => {
+      await inbox.acknowledge(actor, [request.body.message_id]);
+      return reply.redirect('/inbox', 303);
+    }),
   );
 };
