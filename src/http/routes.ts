@@ -23,6 +23,7 @@ import { adminPageRoutes } from '../web/admin.routes.js';
 import { alertsPageRoutes } from '../web/alerts.routes.js';
 import { agentPageRoutes } from '../web/agent.routes.js';
 import { dashboardPageRoutes } from '../web/dashboard.routes.js';
+import { inboxPageRoutes } from '../web/inbox.routes.js';
 import { linkPageRoutes } from '../web/link.routes.js';
 import { liveEventsRoutes } from '../web/live-events.routes.js';
 import { roomStreamRoutes } from '../web/room-stream.routes.js';
@@ -63,6 +64,7 @@ export const routeModules: RouteModule[] = [
   agentPageRoutes,
   roomPageRoutes,
   roomStreamRoutes,
+  inboxPageRoutes,
   teamPageRoutes,
   adminPageRoutes,
   alertsPageRoutes,

@@ -14,7 +14,14 @@ export type AckResponse =
 export type Ack = (response: AckResponse) => void;
 
 /** Every event a client may send on /agents: the type below derives from it, the tests walk it. */
-export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'dm:send', 'inbox:ack', 'auth:refresh'] as const;
+export const CLIENT_EVENTS = [
+  'room:join',
+  'room:leave',
+  'message:send',
+  'dm:send',
+  'inbox:ack',
+  'auth:refresh',
+] as const;
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 
 /**

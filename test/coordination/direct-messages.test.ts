@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestApp } from '../harness/app.js';
-import {
-  createTeam,
-  direct,
-  eventually,
-  inbox,
-  inboxOf,
-  recipientRows,
-  sendDirect,
-} from '../harness/coordination.js';
+import { createTeam, direct, eventually, inbox, inboxOf, recipientRows, sendDirect } from '../harness/coordination.js';
 import { createUser, signInAdmin, type Person } from '../harness/identity.js';
 import {
   addMember,
@@ -72,12 +64,12 @@ describe('direct messages', () => {
     const members = (await get(alpha, `/api/v1/rooms/${first.room.id}`)).json<{ members: { agent_id: string }[] }>();
     expect(members.members.map((m) => m.agent_id).sort()).toEqual([alpha.agent.id, beta.agent.id].sort());
     // Each message is addressed to the other participant, reason direct.
-    expect(
-      (await recipientRows(t, first.room.id)).map((r) => [r.message_id, r.agent_id, r.user_id, r.reason]),
-    ).toEqual([
-      [first.message.id, beta.agent.id, null, 'direct'],
-      [back.message.id, alpha.agent.id, null, 'direct'],
-    ]);
+    expect((await recipientRows(t, first.room.id)).map((r) => [r.message_id, r.agent_id, r.user_id, r.reason])).toEqual(
+      [
+        [first.message.id, beta.agent.id, null, 'direct'],
+        [back.message.id, alpha.agent.id, null, 'direct'],
+      ],
+    );
     const betaInbox = await inbox(t, beta);
     expect(betaInbox.items.map((i) => [i.message.id, i.reason, i.room.kind])).toEqual([
       [first.message.id, 'direct', 'direct'],
@@ -89,7 +81,9 @@ describe('direct messages', () => {
     const two = await createRoomAgent(t, admin, { owner, name: 'racer-two' });
     const sends = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        i % 2 === 0 ? sendDirect(t, one, two.agent.id, { body: `a${i}` }) : sendDirect(t, two, one.agent.id, { body: `b${i}` }),
+        i % 2 === 0
+          ? sendDirect(t, one, two.agent.id, { body: `a${i}` })
+          : sendDirect(t, two, one.agent.id, { body: `b${i}` }),
       ),
     );
     expect(sends.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201, 201]);
@@ -119,9 +113,7 @@ describe('direct messages', () => {
     expect((await addMember(t, owner, room.id, adminAgent.agent.id)).statusCode).toBe(404);
     // Its participants read it, list it and reply in it with the ordinary room send.
     expect((await get(beta, `/api/v1/rooms/${room.slug}`)).statusCode).toBe(200);
-    expect((await get(alpha, '/api/v1/rooms')).json<{ rooms: WireRoom[] }>().rooms.map((r) => r.id)).toContain(
-      room.id,
-    );
+    expect((await get(alpha, '/api/v1/rooms')).json<{ rooms: WireRoom[] }>().rooms.map((r) => r.id)).toContain(room.id);
     const reply = await postMessage(t, beta, room.id, 'a reply');
     expect(reply.statusCode).toBe(201);
     const replyId = reply.json<{ message: { id: string } }>().message.id;

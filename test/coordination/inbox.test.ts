@@ -149,7 +149,10 @@ describe('mentions and the inbox', () => {
     expect((await inbox(t, beta)).items).toEqual([]);
     // Twice is harmless: still acknowledged, the first time kept.
     const [row] = (await recipientRows(t, room.id)).filter((r) => r.message_id === toBeta.id);
-    expect((await ack(t, beta, { message_ids: [toBeta.id] })).json()).toEqual({ acknowledged: [toBeta.id], unknown: [] });
+    expect((await ack(t, beta, { message_ids: [toBeta.id] })).json()).toEqual({
+      acknowledged: [toBeta.id],
+      unknown: [],
+    });
     const [again] = (await recipientRows(t, room.id)).filter((r) => r.message_id === toBeta.id);
     expect(again?.acknowledged_at).toEqual(row?.acknowledged_at);
     expect((await recipientRows(t, room.id)).find((r) => r.message_id === toGamma.id)?.acknowledged_at).toBeNull();
@@ -167,7 +170,8 @@ describe('mentions and the inbox', () => {
       { message_ids: toBeta.id },
       { message_ids: [42] },
     ];
-    for (const payload of odd) expect((await ack(t, beta, payload)).statusCode, JSON.stringify(payload).slice(0, 60)).toBe(400);
+    for (const payload of odd)
+      expect((await ack(t, beta, payload)).statusCode, JSON.stringify(payload).slice(0, 60)).toBe(400);
     expect((await inbox(t, beta)).items.map((i) => i.message.id)).toEqual([toBeta.id]);
     // The largest list is accepted.
     const many = [toBeta.id, ...Array.from({ length: 499 }, () => randomUUID())];

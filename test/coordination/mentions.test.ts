@@ -49,9 +49,16 @@ describe('mention parsing', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(name, { maxLength: 5 }),
-        fc.array(fc.oneof(name.map((n) => `@${n}`), fc.string(), fc.constantFrom(' ', ',', '.', '@', '`', '\n')), {
-          maxLength: 30,
-        }),
+        fc.array(
+          fc.oneof(
+            name.map((n) => `@${n}`),
+            fc.string(),
+            fc.constantFrom(' ', ',', '.', '@', '`', '\n'),
+          ),
+          {
+            maxLength: 30,
+          },
+        ),
         (memberNames, parts) => {
           const roster = memberNames.map((n, i) => ({ agentId: `id-${i}`, name: n }));
           const parsed = parseMentions(parts.join(''), roster);

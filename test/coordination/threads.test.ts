@@ -73,7 +73,10 @@ describe('threads', () => {
     for (const reply_to_seq of [0, -1, 1.5, 'one', Number.MAX_SAFE_INTEGER + 10])
       expect((await post(alpha, room.id, { body: 'odd', reply_to_seq })).statusCode).toBe(400);
     expect(await storedSeqs(t, room.id)).toEqual(seqs);
-    expect((await t.app.inject({ url: `/api/v1/rooms/${room.id}/messages?thread=99999`, headers: owner.headers })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ url: `/api/v1/rooms/${room.id}/messages?thread=99999`, headers: owner.headers }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('takes reply_to_seq on socket message:send and announces the reply with it', async () => {

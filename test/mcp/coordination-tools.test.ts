@@ -3,7 +3,14 @@ import { startTestServer, type TestApp } from '../harness/app.js';
 import { createTeam, inbox } from '../harness/coordination.js';
 import { createUser, signInAdmin, type Person } from '../harness/identity.js';
 import { closeAllMcp, connectMcp, type McpSession } from '../harness/mcp.js';
-import { addMember, createRoom, createRoomAgent, postMessage, type RoomAgent, type WireRoom } from '../harness/rooms.js';
+import {
+  addMember,
+  createRoom,
+  createRoomAgent,
+  postMessage,
+  type RoomAgent,
+  type WireRoom,
+} from '../harness/rooms.js';
 import type { WireMessage } from '../harness/sockets.js';
 
 interface InboxResult {

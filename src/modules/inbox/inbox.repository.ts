@@ -22,7 +22,11 @@ export function createInboxRepository({ db }: { db: Db }) {
             sql`exists (select 1 from ${roomMembers} where ${roomMembers.roomId} = ${messageRecipients.roomId} and ${roomMembers.agentId} = ${recipient.agentId})`,
           )
         : and(eq(messageRecipients.userId, recipient.userId), eq(rooms.directUserId, recipient.userId));
-    return and(mine, isNull(messageRecipients.acknowledgedAt), roomId ? eq(messageRecipients.roomId, roomId) : undefined);
+    return and(
+      mine,
+      isNull(messageRecipients.acknowledgedAt),
+      roomId ? eq(messageRecipients.roomId, roomId) : undefined,
+    );
   }
 
   return {
@@ -81,7 +85,7 @@ export function createInboxRepository({ db }: { db: Db }) {
         )
         select message_id from message_recipients where ${column} = ${who}::uuid and message_id in (${ids})`,
       );
-      return rows.map((r) => String(r.message_id));
+      return rows.map((r) => r.message_id);
     },
 
     /** Marks these (message, agent) rows delivered to a live socket, once (the first delivery stays). */

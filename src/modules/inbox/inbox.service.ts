@@ -59,15 +59,14 @@ export function createInboxService({ repository, rooms, log }: Deps) {
       const messages = await rooms.withMentions(page.map((r) => r.message));
       const last = page.at(-1);
       return {
-        items: page.map(
-          (r, i): InboxItem => ({
-            message: messages[i] ?? r.message,
-            room: r.room,
-            reason: r.reason,
-            deliveredAt: r.deliveredAt,
-          }),
-        ),
-        nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.at, messageId: last.message.id }) : null,
+        items: page.map((r, i): InboxItem => ({
+          message: messages[i] ?? r.message,
+          room: r.room,
+          reason: r.reason,
+          deliveredAt: r.deliveredAt,
+        })),
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor({ at: last.at, messageId: last.message.id }) : null,
         pending,
       };
     },

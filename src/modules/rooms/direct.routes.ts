@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { actorOf } from '../../identity/http/request-actor.js';
 import type { RouteModule } from '../../http/route-module.js';
 import { errors } from '../../http/schemas.js';
-import { clientMsgId, messageBody, messageSchema, presentMessage, presentRoom, replyToSeq, roomSchema } from './rooms.schemas.js';
+import {
+  clientMsgId,
+  messageBody,
+  messageSchema,
+  presentMessage,
+  presentRoom,
+  replyToSeq,
+  roomSchema,
+} from './rooms.schemas.js';
 
 const params = z.object({ agent_id: z.uuid() });
 const body = z.strictObject({

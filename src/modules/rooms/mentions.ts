@@ -61,3 +61,24 @@ export function parseMentions(body: string, members: readonly Mentionable[]): Pa
   }
   return { mentioned: [...mentioned.values()], room, unknown: [...unknown] };
 }
+
+/**
+ * A body cut into text and the `@tokens` that address someone (`names`, lower-cased, or `@room`), for pages
+ * that highlight mentions; every piece is still text to escape.
+ */
+export function mentionSegments(body: string, names: ReadonlySet<string>): { text: string; mention: boolean }[] {
+  const segments: { text: string; mention: boolean }[] = [];
+  let at = 0;
+  for (const match of body.matchAll(MENTION)) {
+    const token = (match[1] ?? '').toLowerCase();
+    const name = names.has(token) ? token : token.replace(/[._-]+$/, '');
+    if (!names.has(name) && name !== ROOM_MENTION) continue;
+    const start = match.index;
+    const end = start + 1 + name.length;
+    if (start > at) segments.push({ text: body.slice(at, start), mention: false });
+    segments.push({ text: body.slice(start, end), mention: true });
+    at = end;
+  }
+  if (at < body.length) segments.push({ text: body.slice(at), mention: false });
+  return segments;
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import {
   agents,
@@ -349,8 +349,7 @@ function toMessage(row: Record<string, unknown>): MessageRow {
 
 function toRecipients(value: unknown): StoredRecipient[] {
   const list = (typeof value === 'string' ? JSON.parse(value) : value) as
-    | { agent_id: string | null; user_id: string | null; reason: RecipientReason }[]
-    | null;
+    { agent_id: string | null; user_id: string | null; reason: RecipientReason }[] | null;
   return (list ?? []).map((r) => ({ agentId: r.agent_id, userId: r.user_id, reason: r.reason }));
 }
 
