@@ -158,6 +158,17 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const deliveries = config.ALERTS_ENABLED
     ? startJobs([{ name: 'alerts.deliver', everyMs: 1000, run: () => ctx.services.alerting.delivery.tick() }], ctx.log)
     : undefined;
+  // Wake hooks: one scan per tick across the fleet (and an advisory lock); every instance sends (SKIP LOCKED).
+  const wakes = config.WAKE_ENABLED
+    ? [
+        startJobs(
+          [{ name: 'wake.scan', everyMs: 1000, run: () => ctx.services.wake.scan.tick() }],
+          ctx.log,
+          createJobLock(ctx.redis),
+        ),
+        startJobs([{ name: 'wake.deliver', everyMs: 1000, run: () => ctx.services.wake.delivery.tick() }], ctx.log),
+      ]
+    : [];
   // Every instance refreshes its own gauge: each one is scraped, and a gauge only the lock's winner set would go stale.
   const gauges = startJobs(
     [
@@ -170,12 +181,19 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     ctx.log,
   );
   ctx.onClose(async () => {
-    await Promise.all([jobs.stop(), gauges.stop(), alerting?.stop(), deliveries?.stop()]);
+    await Promise.all([
+      jobs.stop(),
+      gauges.stop(),
+      alerting?.stop(),
+      deliveries?.stop(),
+      ...wakes.map((w) => w.stop()),
+    ]);
     ctx.services.alerting.delivery.close();
   });
   // Graceful shutdown: every acknowledged-to-be metrics request is committed before the database closes.
   ctx.onClose(() => ctx.services.metrics.drain());
   ctx.onClose(() => ctx.services.audit.flush());
+  ctx.onClose(() => ctx.services.inbox.drain());
   if (redis) ctx.onClose(() => redis.close());
   app.addHook('onClose', async () => {
     await ctx.runCloseTasks();

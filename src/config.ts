@@ -12,6 +12,7 @@ import { roomsEnv } from './config/rooms.env.js';
 import { scaleEnv } from './config/scale.env.js';
 import { resolveSecret } from './config/secrets.js';
 import { serverEnv } from './config/server.env.js';
+import { wakeEnv } from './config/wake.env.js';
 
 export { ConfigError, parseDurationSeconds } from './config/env-types.js';
 
@@ -29,6 +30,7 @@ export const envSchema = z.object({
   ...roomsEnv,
   ...scaleEnv,
   ...alertsEnv,
+  ...wakeEnv,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -81,8 +83,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: P
 
 /** Builds a config for tests and tools without touching the environment or disk. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  // Tests drive alert evaluation and delivery by hand (services.alerting), not on timers.
-  const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ALERTS_ENABLED: 'false' });
+  // Tests drive alert evaluation, wake scans and deliveries by hand (services.alerting, services.wake), not on timers.
+  const env = envSchema.parse({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ALERTS_ENABLED: 'false',
+    WAKE_ENABLED: 'false',
+  });
   return {
     ...env,
     databaseUrl: undefined,

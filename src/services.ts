@@ -17,6 +17,9 @@ import { createDevicesRepository } from './modules/devices/devices.repository.js
 import { createDevicesService } from './modules/devices/devices.service.js';
 import { createMetricsRepository } from './modules/metrics/metrics.repository.js';
 import { createMetricsService } from './modules/metrics/metrics.service.js';
+import { createInboxRepository } from './modules/inbox/inbox.repository.js';
+import { createInboxService } from './modules/inbox/inbox.service.js';
+import { createDirectService } from './modules/rooms/direct.service.js';
 import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
@@ -26,6 +29,7 @@ import { createTeamsRepository } from './modules/teams/teams.repository.js';
 import { createTeamsService } from './modules/teams/teams.service.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
+import { createWake } from './modules/wake/wake.js';
 import type { Metrics } from './observability/metrics.js';
 
 interface Deps {
@@ -103,15 +107,18 @@ export function createServices({
     events,
     flushConcurrency: embedded ? 1 : config.INGEST_FLUSH_CONCURRENCY,
   });
+  const roomsRepository = createRoomsRepository({ db });
   const rooms = createRoomsService({
     config,
-    repository: createRoomsRepository({ db }),
+    repository: roomsRepository,
     agents,
     teams,
     audit,
     events,
     metrics,
   });
+  const direct = createDirectService({ repository: roomsRepository, rooms, agents, audit, events });
+  const inbox = createInboxService({ repository: createInboxRepository({ db }), rooms, log });
   const alerting = createAlerting({
     config,
     db,
@@ -125,6 +132,7 @@ export function createServices({
     events,
     log,
   });
+  const wake = createWake({ config, db, embedded, agents, audit, metrics, log });
   return {
     audit,
     users,
@@ -138,7 +146,10 @@ export function createServices({
     devices,
     metrics: metricsService,
     rooms,
+    direct,
+    inbox,
     alerting,
+    wake,
   };
 }
 

@@ -8,18 +8,22 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
+import { inboxRoutes } from '../modules/inbox/inbox.routes.js';
 import { mcpRoutes } from '../modules/mcp/mcp.routes.js';
 import { metricsRoutes } from '../modules/metrics/metrics.routes.js';
 import { lineProtocolRoutes } from '../modules/metrics/stock-agents/line-protocol.routes.js';
 import { otlpRoutes } from '../modules/metrics/stock-agents/otlp.routes.js';
 import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.routes.js';
+import { directRoutes } from '../modules/rooms/direct.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
+import { wakeHooksRoutes } from '../modules/wake/wake-hooks.routes.js';
 import { adminPageRoutes } from '../web/admin.routes.js';
 import { alertsPageRoutes } from '../web/alerts.routes.js';
 import { agentPageRoutes } from '../web/agent.routes.js';
 import { dashboardPageRoutes } from '../web/dashboard.routes.js';
+import { inboxPageRoutes } from '../web/inbox.routes.js';
 import { linkPageRoutes } from '../web/link.routes.js';
 import { liveEventsRoutes } from '../web/live-events.routes.js';
 import { roomStreamRoutes } from '../web/room-stream.routes.js';
@@ -36,6 +40,7 @@ export const routeModules: RouteModule[] = [
   usersRoutes,
   teamsRoutes,
   agentsRoutes,
+  wakeHooksRoutes,
   credentialsRoutes,
   oauthRoutes,
   devicesRoutes,
@@ -45,6 +50,8 @@ export const routeModules: RouteModule[] = [
   otlpRoutes,
   remoteWriteRoutes,
   roomsRoutes,
+  directRoutes,
+  inboxRoutes,
   mcpRoutes,
   auditRoutes,
   alertRulesRoutes,
@@ -57,6 +64,7 @@ export const routeModules: RouteModule[] = [
   agentPageRoutes,
   roomPageRoutes,
   roomStreamRoutes,
+  inboxPageRoutes,
   teamPageRoutes,
   adminPageRoutes,
   alertsPageRoutes,

@@ -1,5 +1,21 @@
 import { EventEmitter } from 'node:events';
-import type { MessageRow } from '../db/schema/index.js';
+import type { MessageRow, RecipientReason } from '../db/schema/index.js';
+
+/** An agent a message names with `@name`. */
+export interface MessageMention {
+  agentId: string;
+  name: string;
+}
+
+/** A stored message as features pass it on: its row and, when known, the agents it mentions. */
+export type StoredMessage = MessageRow & { mentions?: MessageMention[] | undefined };
+
+/** Who a stored message is addressed to (message_recipients rows). */
+export interface MessageRecipientRef {
+  agentId: string | null;
+  userId: string | null;
+  reason: RecipientReason;
+}
 
 /** In-process signals between features (the scale-out work fans them out over Redis). */
 export interface AppEvents {
@@ -7,8 +23,8 @@ export interface AppEvents {
   'agent.revoked': [{ agentId: string; reason: string }];
   /** One credential was revoked: forget cached checks of it. */
   'credential.revoked': [{ credentialId: string }];
-  /** A message was stored: broadcast it to the room. */
-  'message.created': [{ message: MessageRow }];
+  /** A message was stored: broadcast it to the room; `recipients` are whom it addresses (mentions, DMs). */
+  'message.created': [{ message: StoredMessage; recipients?: MessageRecipientRef[] | undefined }];
   /** Room membership changed: move live sockets in or out of the room. */
   'room.member_added': [{ roomId: string; agentId: string }];
   'room.member_removed': [{ roomId: string; agentId: string }];

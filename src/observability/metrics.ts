@@ -151,6 +151,22 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    wakeCalls: new Counter({
+      name: 'agenthub_wake_calls_total',
+      help: 'Wake hook call attempts by result (delivered, retry, failed).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    wakesQueued: new Counter({
+      name: 'agenthub_wakes_queued_total',
+      help: 'Wake calls queued (one per agent per coalescing window, covering every message addressed meanwhile).',
+      registers,
+    }),
+    wakeMessages: new Counter({
+      name: 'agenthub_wake_messages_total',
+      help: 'Messages covered by a queued wake call (each message is covered at most once).',
+      registers,
+    }),
   };
 }
 

@@ -14,7 +14,14 @@ export type AckResponse =
 export type Ack = (response: AckResponse) => void;
 
 /** Every event a client may send on /agents: the type below derives from it, the tests walk it. */
-export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'auth:refresh'] as const;
+export const CLIENT_EVENTS = [
+  'room:join',
+  'room:leave',
+  'message:send',
+  'dm:send',
+  'inbox:ack',
+  'auth:refresh',
+] as const;
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 
 /**
@@ -22,7 +29,9 @@ export type ClientEvent = (typeof CLIENT_EVENTS)[number];
  * validated with Zod in its handler (types are not validation). Acks:
  * - room:join `{room_id, since_seq?}` → `{ok, presence, missed, recovered, last_seq}`
  * - room:leave `{room_id}` → `{ok}`
- * - message:send `{room_id, body, client_msg_id?}` → `{ok, message, duplicate}`
+ * - message:send `{room_id, body, client_msg_id?, reply_to_seq?}` → `{ok, message, duplicate}`
+ * - dm:send `{agent_id, body, client_msg_id?, reply_to_seq?}` → `{ok, room, message, duplicate}`
+ * - inbox:ack `{message_ids}` → `{ok, acknowledged, unknown}`
  * - auth:refresh `{token}` → `{ok, expires_at}`
  */
 export type ClientToServerEvents = Record<ClientEvent, (payload: unknown, ack?: Ack) => void>;
@@ -30,6 +39,8 @@ export type ClientToServerEvents = Record<ClientEvent, (payload: unknown, ack?: 
 export interface ServerToClientEvents {
   connected: (payload: { agent_id: string; rooms: { id: string; slug: string; last_seq: number }[] }) => void;
   'message:new': (payload: MessagePayload) => void;
+  /** On connect: how many unacknowledged items are addressed to the agent (GET /api/v1/inbox lists them). */
+  'inbox:pending': (payload: { pending: number }) => void;
   'presence:update': (payload: { room_id: string; joined: PresenceAgent[]; left: PresenceAgent[] }) => void;
   error: (payload: { error: string; message: string }) => void;
 }

@@ -23,11 +23,19 @@ type FannedEvent = (typeof FANNED_OUT)[number];
 /** A metrics flush announces its agents many times a second: their ids are merged and sent this often. */
 const SEEN_EVERY_MS = 1000;
 
-/** What JSON loses on the way: a message's timestamp arrives as a string. */
+/** What JSON loses on the way: a message's timestamps arrive as strings. */
 function revive(name: FannedEvent, payload: object): object {
   if (name !== 'message.created') return payload;
-  const { message } = payload as AppEvents['message.created'][0];
-  return { message: { ...message, createdAt: new Date(message.createdAt) } };
+  const created = payload as AppEvents['message.created'][0];
+  const { message } = created;
+  return {
+    ...created,
+    message: {
+      ...message,
+      createdAt: new Date(message.createdAt),
+      lastReplyAt: message.lastReplyAt ? new Date(message.lastReplyAt) : null,
+    },
+  };
 }
 
 /**

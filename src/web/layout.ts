@@ -24,6 +24,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [], 
         ${styles.map((href) => html`<link rel="stylesheet" href="${href}" />`)}
         <link rel="stylesheet" href="/static/app.css" />
         ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
+        ${user ? html`<script src="/static/inbox-badge.js" defer></script>` : ''}
       </head>
       <body>
         <header class="topbar">
@@ -34,6 +35,7 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [], 
                   <a href="/dashboard">Dashboard</a>
                   <a href="/alerts">Alerts</a>
                   <a href="/rooms">Rooms</a>
+                  <a href="/inbox" id="inbox-link">Inbox <span id="inbox-badge" class="inbox-badge"></span></a>
                   <a href="/teams">Teams</a>
                   <a href="/link">Link a device</a>
                   ${user.role === 'admin' ? html`<a href="/admin">Admin</a>` : ''}

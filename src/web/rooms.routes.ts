@@ -4,8 +4,6 @@ import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { UserActor } from '../identity/actor.model.js';
-import { authorize } from '../identity/access.policy.js';
-import { roomResource } from '../modules/rooms/rooms.service.js';
 import { asPage, signInFirst } from './page-errors.js';
 import { roomPage, roomsPage } from './pages/rooms.page.js';
 
@@ -35,7 +33,7 @@ export const roomPageRoutes: RouteModule = (app, ctx) => {
         messages: page.messages.toReversed(),
         olderCursor: page.nextCursor,
         latest: before === undefined,
-        canPost: authorize(actor, 'use', roomResource(room)),
+        canPost: await rooms.canPost(actor, room),
       }),
     );
   }

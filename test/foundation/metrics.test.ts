@@ -126,8 +126,13 @@ describe('the /metrics exposition after traffic passes promtool check metrics', 
     const families = [...exposition.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] ?? '');
     const empty = families.filter((name) => !new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, 'm').test(exposition));
     // Series only while something is in that state: a libuv request in flight, an alert firing, a notification
-    // sent (no alert rule exists in this traffic). Their HELP and TYPE lines are still linted below.
-    const mayBeEmpty = ['agenthub_nodejs_active_requests', 'agenthub_alerts_firing', 'agenthub_notifications_total'];
+    // sent (no alert rule exists in this traffic), a wake call made. Their HELP and TYPE lines are still linted below.
+    const mayBeEmpty = [
+      'agenthub_nodejs_active_requests',
+      'agenthub_alerts_firing',
+      'agenthub_notifications_total',
+      'agenthub_wake_calls_total',
+    ];
     expect(empty.filter((name) => !mayBeEmpty.includes(name))).toEqual([]);
   });
 

@@ -10,6 +10,10 @@ export interface WireMessage {
   body: string;
   client_msg_id: string | null;
   created_at: string;
+  mentions: { agent_id: string; name: string }[];
+  reply_to_seq: number | null;
+  reply_count: number;
+  last_reply_at: string | null;
 }
 
 export interface PresenceAgent {
@@ -42,6 +46,8 @@ export interface AgentClient {
   received: WireMessage[];
   presence: PresenceUpdate[];
   errors: { error: string; message: string }[];
+  /** Every `inbox:pending` count pushed (one on connect). */
+  inboxPending: number[];
   /** Resolves with the reason once the socket is disconnected. */
   disconnected: Promise<string>;
   /** Emits with an ack; rejects if the socket disconnects first. */
@@ -77,6 +83,8 @@ export function connectAgent(url: string, token: string, options: OpenOptions = 
   const received: WireMessage[] = [];
   const presence: PresenceUpdate[] = [];
   const errors: { error: string; message: string }[] = [];
+  const inboxPending: number[] = [];
+  socket.on('inbox:pending', (p: { pending: number }) => inboxPending.push(p.pending));
   // Recorders first: presence diffs for the socket's own joins arrive before `connected`.
   socket.on('message:new', (m: WireMessage) => received.push(m));
   socket.on('presence:update', (p: PresenceUpdate) => presence.push(p));
@@ -93,6 +101,7 @@ export function connectAgent(url: string, token: string, options: OpenOptions = 
         received,
         presence,
         errors,
+        inboxPending,
         disconnected,
         ask,
         send: (roomId, body, clientMsgId) =>

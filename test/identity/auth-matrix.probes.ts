@@ -4,6 +4,7 @@ import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-for
 import { createAlertProbes } from './auth-matrix.alerts.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import type { Caller } from './auth-matrix.table.js';
+import { createWakeProbes } from './auth-matrix.wake.js';
 import { suffix, type MatrixWorld, type ProbeFor } from './auth-matrix.world.js';
 
 /** A Streamable HTTP MCP client accepts a JSON answer or an event stream. */
@@ -64,6 +65,12 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'GET /rooms/:id': () => ({ method: 'GET', url: `/rooms/${roomId}` }),
     'GET /rooms/:id/stream': () => ({ method: 'GET', url: `/rooms/${roomId}/stream?once=1` }),
     'POST /rooms/:id/messages': () => ({ method: 'POST', url: `/rooms/${roomId}/messages`, form: { body: 'hello' } }),
+    'GET /inbox': () => ({ method: 'GET', url: '/inbox' }),
+    'POST /inbox/ack': () => ({
+      method: 'POST',
+      url: '/inbox/ack',
+      form: { message_id: '00000000-0000-4000-8000-000000000000' },
+    }),
     'GET /teams': () => ({ method: 'GET', url: '/teams' }),
     'POST /teams': () => ({ method: 'POST', url: '/teams', form: { name: 'Form team' } }),
     'GET /teams/:id': () => ({ method: 'GET', url: `/teams/${teamId}` }),
@@ -262,6 +269,18 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
       url: `/api/v1/rooms/${roomId}/messages`,
       json: { body: 'hello from the matrix' },
     }),
+    // To `agent`: its owner and team mates who may use it, and agents of its tenant, write to it; itself: 400.
+    'POST /api/v1/direct/:agent_id/messages': () => ({
+      method: 'POST',
+      url: `/api/v1/direct/${agentId}/messages`,
+      json: { body: 'a direct word from the matrix' },
+    }),
+    'GET /api/v1/inbox': () => ({ method: 'GET', url: '/api/v1/inbox' }),
+    'POST /api/v1/inbox/ack': () => ({
+      method: 'POST',
+      url: '/api/v1/inbox/ack',
+      json: { message_ids: ['00000000-0000-4000-8000-000000000000'] },
+    }),
     'POST /mcp': () => ({
       method: 'POST',
       url: '/mcp',
@@ -271,5 +290,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'GET /mcp': () => ({ method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream' } }),
     'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
     ...createAlertProbes(world),
+    ...createWakeProbes(world),
   };
 }

@@ -119,7 +119,7 @@ export async function buildWorld(): Promise<MatrixWorld> {
 export type ProbeFor = (caller: Caller) => Probe | Promise<Probe>;
 
 export interface Probe {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   json?: object;
   /** A raw body (line protocol, protobuf), sent with the probe's own content-type header. */

@@ -21,12 +21,15 @@ interface ToolAgent extends AgentWithToken {
 }
 
 const TOOLS = [
+  'ack_inbox',
   'acknowledge_alert',
   'get_metrics',
   'list_agents',
   'list_alerts',
   'list_rooms',
+  'read_inbox',
   'read_messages',
+  'send_direct_message',
   'send_message',
   'wait_for_messages',
 ];
@@ -117,7 +120,7 @@ describe('the MCP tools', () => {
     }
     const send = tools.find((tool) => tool.name === 'send_message');
     expect(send?.inputSchema.required).toEqual(['room', 'body']);
-    expect(Object.keys(send?.inputSchema.properties ?? {})).toEqual(['room', 'body', 'client_msg_id']);
+    expect(Object.keys(send?.inputSchema.properties ?? {})).toEqual(['room', 'body', 'client_msg_id', 'reply_to_seq']);
     const wait = tools.find((tool) => tool.name === 'wait_for_messages');
     expect(wait?.inputSchema.properties?.['timeout_seconds']).toMatchObject({ maximum: 30 });
     expect(mcp.client.getInstructions()).toContain(alpha.agent.id);

@@ -53,6 +53,10 @@ describe('sending, joining and leaving over socket.io', () => {
         body: 'hello, room',
         client_msg_id: 'first',
         created_at: expect.any(String) as string,
+        mentions: [],
+        reply_to_seq: null,
+        reply_count: 0,
+        last_reply_at: null,
       },
     });
     const stored = ack.ok ? (ack['message'] as WireMessage) : undefined;

@@ -52,6 +52,8 @@ describe('socket payloads over their limit (real socket.io client)', () => {
       'room:leave': { room_id: padding },
       'auth:refresh': { token: padding },
       'message:send': { room_id: room.id, body: padding },
+      'dm:send': { agent_id: agent.agent.id, body: padding },
+      'inbox:ack': { message_ids: [padding] },
     };
     for (const event of CLIENT_EVENTS) {
       const ack = await client.ask(event, oversized[event]);

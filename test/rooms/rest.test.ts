@@ -54,6 +54,7 @@ describe('the rooms REST API', () => {
         last_seq: 0,
         created_at: expect.any(String) as string,
         archived_at: null,
+        kind: 'room',
       },
     });
     const adminAgent = await createRoomAgent(t, admin, { owner, role: 'admin' });

@@ -40,6 +40,8 @@ const MATRIX: Record<ClientEvent, string> = {
   'room:join': 'ok forbidden forbidden forbidden forbidden refused refused',
   'room:leave': 'ok ok ok ok ok refused refused',
   'message:send': 'ok forbidden forbidden forbidden forbidden refused refused',
+  'dm:send': 'ok ok ok ok not_found refused refused',
+  'inbox:ack': 'ok ok ok ok ok refused refused',
   'auth:refresh': 'ok ok ok ok ok refused refused',
 };
 const CONNECTED = ['member', 'sameOwnerAgent', 'teamAgent', 'adminAgent', 'foreignAgent'] as const;
@@ -50,6 +52,7 @@ describe('the socket.io isolation matrix', () => {
   let room: WireRoom;
   let agents: Record<Exclude<Caller, 'anon'>, RoomAgent>;
   let witness: AgentClient;
+  let witnessAgent: RoomAgent;
   const clients = {} as Record<(typeof CONNECTED)[number], AgentClient>;
   let revokedLive: { errors: string[]; reason: string };
 
@@ -58,6 +61,9 @@ describe('the socket.io isolation matrix', () => {
     'room:join': (_agent, roomId) => ({ room_id: roomId, since_seq: 0 }),
     'room:leave': (_agent, roomId) => ({ room_id: roomId }),
     'message:send': (_agent, roomId) => ({ room_id: roomId, body: 'from the matrix' }),
+    // To the witness, an agent of the owner in the team: its tenant may write to it, another tenant may not.
+    'dm:send': () => ({ agent_id: witnessAgent.agent.id, body: 'a direct word from the matrix' }),
+    'inbox:ack': () => ({ message_ids: [randomUUID()] }),
     'auth:refresh': (agent) => ({ token: accessTokenFor(t, agent) }),
   };
 
@@ -92,7 +98,8 @@ describe('the socket.io isolation matrix', () => {
       foreignAgent: await agent(other),
       revokedAgent: await agent(owner, { rooms: [room.id] }),
     };
-    witness = await connectAgent(t.url, (await agent(owner, { rooms: [room.id] })).jwt);
+    witnessAgent = await agent(owner, { rooms: [room.id] });
+    witness = await connectAgent(t.url, witnessAgent.jwt);
     for (const caller of CONNECTED) clients[caller] = await connectAgent(t.url, agents[caller].jwt);
 
     // The revoked agent was connected, and a member, when its API token was revoked.
@@ -163,8 +170,15 @@ describe('the socket.io isolation matrix', () => {
     );
     for (const caller of OUTSIDERS) {
       await roundTrip(clients[caller]);
-      expect(clients[caller].received, caller).toEqual([]);
-      expect(clients[caller].presence, caller).toEqual([]);
+      // Their own direct messages (dm:send above) come back to them; nothing of the room does.
+      expect(
+        clients[caller].received.filter((m) => m.room_id === room.id),
+        caller,
+      ).toEqual([]);
+      expect(
+        clients[caller].presence.filter((p) => p.room_id === room.id),
+        caller,
+      ).toEqual([]);
     }
   });
 

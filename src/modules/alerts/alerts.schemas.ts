@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskedUrl } from '../outbound/webhook-target.js';
 import {
   comparisons,
   ruleKinds,
@@ -192,19 +193,6 @@ export const channelSchema = z.object({
   secret_hint: z.string().nullable(),
   created_at: z.string(),
 });
-
-/**
- * A saved webhook URL as it is shown again: its origin and the last four characters. Chat webhook URLs
- * (Slack, Discord) carry their secret in the path, so the full URL is shown only when it is created.
- */
-export function maskedUrl(url: string): string {
-  try {
-    const { origin } = new URL(url);
-    return `${origin}/…${url.slice(-4)}`;
-  } catch {
-    return '…';
-  }
-}
 
 function shownTarget(channel: NotificationChannelRow): Record<string, string> {
   const url = channel.target['url'];

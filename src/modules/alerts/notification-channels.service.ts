@@ -12,7 +12,7 @@ import type { CreateChannelInput } from './alerts.schemas.js';
 import type { NotificationPayload } from './notification-body.js';
 import type { NotificationChannelsRepository } from './notification-channels.repository.js';
 import type { NotificationSenders } from './notification-senders.js';
-import { refusedTarget } from './webhook-target.js';
+import { refusedTarget } from '../outbound/webhook-target.js';
 
 interface Deps {
   repository: NotificationChannelsRepository;

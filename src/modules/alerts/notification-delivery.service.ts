@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { decideAfterAttempt } from '../outbound/delivery-policy.js';
 import type { NotificationPayload } from './notification-body.js';
 import type { NotificationChannelsRepository } from './notification-channels.repository.js';
 import type { NotificationChannelsService } from './notification-channels.service.js';
@@ -18,16 +19,6 @@ interface Deps {
 }
 
 const BATCH = 20;
-const BASE_BACKOFF_MS = 5_000;
-const MAX_BACKOFF_MS = 10 * 60_000;
-const MAX_RETRY_AFTER_MS = 60 * 60_000;
-
-/** Exponential backoff with jitter, or the receiver's Retry-After (bounded). */
-export function nextAttemptDelay(attempts: number, retryAfterMs: number | undefined): number {
-  if (retryAfterMs !== undefined) return Math.min(Math.max(retryAfterMs, 1000), MAX_RETRY_AFTER_MS);
-  const exponential = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
-  return Math.round(exponential * (0.8 + Math.random() * 0.4));
-}
 
 /**
  * The sender: claims due outbox rows under a lease (a crashed sender's rows come back when it expires),
@@ -46,19 +37,18 @@ export function createNotificationDeliveryService({ config, outbox, channels, se
       secret: secrets.secretOf(channel),
       payload: row.payload as NotificationPayload,
     });
-    if (outcome.ok) {
+    const decision = decideAfterAttempt(outcome, row, { now, giveUpSeconds: config.ALERT_DELIVERY_GIVE_UP });
+    if (decision.action === 'delivered') {
       metrics.notifications.inc({ channel: channel.kind, result: 'delivered' });
       return outbox.delivered(row.id, new Date());
     }
-    const givenUp = now.getTime() - row.createdAt.getTime() >= config.ALERT_DELIVERY_GIVE_UP * 1000;
-    if (outcome.final || givenUp) {
+    if (decision.action === 'failed') {
       metrics.notifications.inc({ channel: channel.kind, result: 'failed' });
-      log.warn({ channel: channel.id, delivery: row.idempotencyKey, error: outcome.error }, 'notification given up');
-      return outbox.failed(row.id, outcome.error);
+      log.warn({ channel: channel.id, delivery: row.idempotencyKey, error: decision.error }, 'notification given up');
+      return outbox.failed(row.id, decision.error);
     }
     metrics.notifications.inc({ channel: channel.kind, result: 'retry' });
-    const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs);
-    return outbox.retryAt(row.id, new Date(Date.now() + delay), outcome.error);
+    return outbox.retryAt(row.id, decision.at, decision.error);
   }
 
   return {

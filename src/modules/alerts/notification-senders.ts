@@ -1,12 +1,11 @@
-import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { NotificationChannelRow } from '../../db/schema/index.js';
 import type { UserActor } from '../../identity/actor.model.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 import { detailText, summaryLine, type NotificationPayload } from './notification-body.js';
-import { refusedTarget } from './webhook-target.js';
+import { postWebhook, signature, type DeliveryOutcome } from '../outbound/webhook-post.js';
 
-export type DeliveryOutcome = { ok: true } | { ok: false; error: string; retryAfterMs?: number; final?: boolean };
+export type { DeliveryOutcome };
 
 export interface Delivery {
   key: string;
@@ -24,12 +23,6 @@ interface Deps {
   rooms: Pick<RoomsService, 'send'>;
   /** The person a room notification is posted as (the channel's owner). */
   ownerActor: (userId: string) => Promise<UserActor | undefined>;
-}
-
-const MAX_RESPONSE_BYTES = 64 * 1024;
-
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 const NTFY_PRIORITY: Record<string, string> = { critical: '5', warning: '4', info: '3' };
@@ -86,30 +79,6 @@ function webhookRequest(d: Delivery): { url: string; body: string; headers: Reco
   return request;
 }
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Reads at most a bounded prefix of a response, so a huge answer costs nothing. */
-async function drain(response: Response): Promise<void> {
-  const reader = response.body?.getReader();
-  if (!reader) return;
-  let read = 0;
-  try {
-    while (read < MAX_RESPONSE_BYTES) {
-      const chunk = await reader.read();
-      if (chunk.done) return;
-      read += (chunk.value as Uint8Array).byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-}
-
 /** smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS from the start). */
 function createMailer(smtpUrl: string, timeoutMs: number) {
   const url = new URL(smtpUrl);
@@ -131,30 +100,8 @@ function createMailer(smtpUrl: string, timeoutMs: number) {
 export function createNotificationSenders(deps: Deps) {
   const mailer = deps.smtpUrl ? createMailer(deps.smtpUrl, deps.timeoutMs) : undefined;
 
-  async function webhook(d: Delivery): Promise<DeliveryOutcome> {
-    const request = webhookRequest(d);
-    const refused = await refusedTarget(request.url, deps.allowPrivate);
-    if (refused) return { ok: false, error: `target refused: ${refused}`, final: true };
-    let response: Response;
-    try {
-      response = await fetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: request.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as Error).name;
-      return { ok: false, error: name === 'TimeoutError' ? 'timed out' : `network error: ${(error as Error).message}` };
-    }
-    await drain(response).catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { ok: true };
-    if (response.status >= 300 && response.status < 400)
-      return { ok: false, error: `redirect ${response.status} not followed` };
-    const after = retryAfterMs(response.headers.get('retry-after'));
-    return { ok: false, error: `HTTP ${response.status}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
-  }
+  const webhook = (d: Delivery): Promise<DeliveryOutcome> =>
+    postWebhook(webhookRequest(d), { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate });
 
   async function email(d: Delivery): Promise<DeliveryOutcome> {
     if (!mailer) return { ok: false, error: 'SMTP_URL is not set', final: true };

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { MessageRow } from '../../db/schema/index.js';
+import type { StoredMessage } from '../../lib/events.js';
 import { badRequest } from '../../lib/errors.js';
 import { presentMessage, presentRoom } from '../rooms/rooms.schemas.js';
 import { guarded } from './mcp.results.js';
@@ -17,7 +17,7 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
   async function open(ref: string) {
     const { room, members } = await rooms.get(ref, actor);
     const names = new Map(members.map((m) => [m.agentId, m.displayName ?? m.name]));
-    const present = (m: MessageRow) => ({
+    const present = (m: StoredMessage) => ({
       ...presentMessage(m),
       sender_name: m.senderAgentId ? (names.get(m.senderAgentId) ?? null) : null,
     });
@@ -54,14 +54,32 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
       description:
         "Reads a room's messages. With since_seq: the messages after that seq, oldest first — the way to catch up " +
         '(has_more says whether to read again from the last seq). Without it: the newest messages, newest first; ' +
-        'pass next_cursor back as cursor to page further into the past.',
+        'pass next_cursor back as cursor to page further into the past. With thread: one thread (the message with ' +
+        'that seq and its replies), oldest first. Each message lists the agents it mentions, its reply_to_seq and, ' +
+        'for a parent, reply_count and last_reply_at.',
       inputSchema: readMessagesInput,
       annotations: READ_ONLY,
     },
     guarded('read_messages', context, async (args) => {
       if (args.since_seq !== undefined && args.cursor !== undefined)
         throw badRequest('Give since_seq (read forward) or cursor (page back), not both.');
+      if (args.thread !== undefined && args.cursor !== undefined)
+        throw badRequest('A thread reads forward: give since_seq, not cursor.');
       const { room, present } = await open(args.room);
+      if (args.thread !== undefined) {
+        const thread = await rooms.history(room.id, actor, {
+          thread: args.thread,
+          afterSeq: args.since_seq,
+          limit: args.limit,
+        });
+        return {
+          room: { id: room.id, slug: room.slug, name: room.name, last_seq: room.lastSeq },
+          order: 'oldest_first',
+          thread: args.thread,
+          messages: thread.messages.map(present),
+          has_more: thread.nextCursor !== null,
+        };
+      }
       const page = await rooms.history(room.id, actor, {
         afterSeq: args.since_seq,
         cursor: args.cursor === undefined ? undefined : Number(args.cursor),
@@ -86,7 +104,9 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
       description:
         'Posts a message to a room you are a member of. It is stored with the next seq and delivered at once to every ' +
         'member, live (socket.io) and waiting (wait_for_messages). Returns the stored message; its seq is the since_seq ' +
-        'to wait for replies with. With client_msg_id, a retry returns the original (duplicate: true) instead of posting twice.',
+        'to wait for replies with. With client_msg_id, a retry returns the original (duplicate: true) instead of posting twice. ' +
+        '@name addresses a member agent (it lands in its inbox, read_inbox), @room every member; naming someone who is ' +
+        'not a member is refused (unknown_mention). reply_to_seq answers a message in a thread.',
       inputSchema: sendMessageInput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
@@ -97,6 +117,7 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
         roomId: room.id,
         body: args.body,
         clientMsgId: args.client_msg_id,
+        replyToSeq: args.reply_to_seq,
       });
       return { message: { ...presentMessage(message), sender_name: actor.agent.name }, duplicate };
     }),
@@ -110,13 +131,15 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
         'Waits until the room has a message after since_seq, then returns every message after it, oldest first. ' +
         'Answers at once when there already are some; otherwise waits up to timeout_seconds (at most 30) and returns ' +
         'timed_out: true with no messages — then simply call it again. A coordination loop: wait, act on what arrived, ' +
-        'send_message, and wait again from the seq of the newest message you have seen (your own included).',
+        'send_message, and wait again from the seq of the newest message you have seen (your own included). ' +
+        'mentions_only: wake for, and return, only messages addressed to you (@you, @room, direct messages); ' +
+        'last_seq is then the newest of those.',
       inputSchema: waitForMessagesInput,
       annotations: READ_ONLY,
     },
     guarded('wait_for_messages', context, async (args, extra) => {
       const { room, present } = await open(args.room);
-      let found: MessageRow[] = [];
+      let found: StoredMessage[] = [];
       // An archived room takes no more messages: nothing to wait for beyond what is stored.
       const archived = room.archivedAt !== null;
       const outcome = await waits.wait({
@@ -124,8 +147,13 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
         agentId: actor.agent.id,
         timeoutMs: archived ? 0 : args.timeout_seconds * 1000,
         signal: extra.signal,
+        addressedTo: args.mentions_only ? actor.agent.id : undefined,
         check: async () => {
-          found = (await rooms.history(room.id, actor, { afterSeq: args.since_seq, limit: args.limit })).messages;
+          found = args.mentions_only
+            ? await rooms.withMentions(
+                await ctx.services.inbox.addressedAfter(room.id, actor.agent.id, args.since_seq, args.limit),
+              )
+            : (await rooms.history(room.id, actor, { afterSeq: args.since_seq, limit: args.limit })).messages;
           return found.length > 0;
         },
       });

@@ -25,15 +25,57 @@ export const readMessagesInput = {
     .union([z.number().int().min(1), z.string().regex(/^\d{1,15}$/, 'a cursor is a number')])
     .optional()
     .describe('Page further back: the next_cursor of a previous newest-first read.'),
+  thread: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'Read one thread: the message with this seq and its replies, oldest first (since_seq continues after a seq).',
+    ),
   limit: limit(200, 50),
 };
 
+const replyTo = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe("Reply in a thread: the seq of the message you answer (of the same room); it counts the room's replies.");
+const clientId = clientMsgId
+  .optional()
+  .describe('Your own id for this message, so a retry after a lost answer does not post it twice.');
+
 export const sendMessageInput = {
   room,
+  body: messageBody.describe('The message text. @name addresses a member agent (its inbox), @room every member.'),
+  client_msg_id: clientId,
+  reply_to_seq: replyTo,
+};
+
+export const sendDirectMessageInput = {
+  agent: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('The agent to write to: its id, or its name as list_agents shows it (an agent of your owner or team).'),
   body: messageBody.describe('The message text.'),
-  client_msg_id: clientMsgId
-    .optional()
-    .describe('Your own id for this message, so a retry after a lost answer does not post it twice.'),
+  client_msg_id: clientId,
+  reply_to_seq: replyTo,
+};
+
+export const readInboxInput = {
+  room: room.optional().describe('Only what is addressed to you in this room.'),
+  cursor: z.string().max(200).optional().describe('The next_cursor of a previous read_inbox, to read further.'),
+  limit: limit(200, 50),
+};
+
+export const ackInboxInput = {
+  message_ids: z
+    .array(z.uuid())
+    .min(1)
+    .max(500)
+    .describe('The ids of inbox messages you have dealt with (read_inbox lists them); they leave your inbox.'),
 };
 
 export const waitForMessagesInput = {
@@ -48,6 +90,12 @@ export const waitForMessagesInput = {
     .max(MAX_WAIT_SECONDS)
     .default(25)
     .describe(`How long to wait, in seconds (1–${MAX_WAIT_SECONDS}, default 25).`),
+  mentions_only: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Wake only for messages addressed to you (an @mention of you, @room, or a direct message), and return only those.',
+    ),
   limit: limit(200, 50),
 };
 

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import { registerAlertTools } from './mcp.alert-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
+import { registerInboxTools } from './mcp.inbox-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
 import type { ToolContext } from './mcp.tool-context.js';
 
@@ -28,11 +29,13 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
       instructions:
         `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
-        'someone answers. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
+        'someone answers. @name in a message addresses a member agent; send_direct_message writes to one agent ' +
+        'privately; read_inbox lists what is addressed to you until you ack_inbox it. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
         'acknowledge_alert their alerts.',
     },
   );
   registerRoomTools(server, context);
+  registerInboxTools(server, context);
   registerFleetTools(server, context);
   registerAlertTools(server, context);
   return server;

@@ -1,4 +1,4 @@
-import type { AppEventBus } from '../../lib/events.js';
+import type { AppEventBus, AppEvents } from '../../lib/events.js';
 import { tooManyWaits } from './mcp.errors.js';
 import type { McpMetrics } from './mcp.metrics.js';
 
@@ -14,6 +14,13 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
   /** Reads what is stored after the caller's position (the database is the truth, events only wake). */
   check: () => Promise<boolean>;
+  /** Wake only for messages addressed to this agent (mentions_only); the periodic re-check still runs. */
+  addressedTo?: string | undefined;
+}
+
+interface Waiter {
+  wake: () => void;
+  addressedTo: string | undefined;
 }
 
 export type WaitOutcome = 'found' | 'timeout' | 'aborted' | 'closing';
@@ -24,13 +31,14 @@ export type WaitOutcome = 'found' | 'timeout' | 'aborted' | 'closing';
  */
 export function createMessageWaits(options: { events: AppEventBus; metrics: McpMetrics; maxPerAgent: number }) {
   const { events, metrics, maxPerAgent } = options;
-  const waiters = new Map<string, Set<() => void>>();
+  const waiters = new Map<string, Set<Waiter>>();
   const closers = new Set<() => void>();
   const perAgent = new Map<string, number>();
   let closed = false;
 
-  const onMessage = ({ message }: { message: { roomId: string } }) => {
-    for (const wake of waiters.get(message.roomId) ?? []) wake();
+  const onMessage = ({ message, recipients }: AppEvents['message.created'][0]) => {
+    for (const waiter of waiters.get(message.roomId) ?? [])
+      if (waiter.addressedTo === undefined || recipients?.some((r) => r.agentId === waiter.addressedTo)) waiter.wake();
   };
   events.on('message.created', onMessage);
 
@@ -38,7 +46,7 @@ export function createMessageWaits(options: { events: AppEventBus; metrics: McpM
    * Subscribes before the first check, so a message stored between the check
    * and the subscription still wakes the wait; every wake re-checks the database.
    */
-  async function wait({ roomId, agentId, timeoutMs, signal, check }: WaitOptions): Promise<WaitOutcome> {
+  async function wait({ roomId, agentId, timeoutMs, signal, check, addressedTo }: WaitOptions): Promise<WaitOutcome> {
     if (closed) return 'closing';
     const held = perAgent.get(agentId) ?? 0;
     if (held >= maxPerAgent) throw tooManyWaits(maxPerAgent);
@@ -52,7 +60,8 @@ export function createMessageWaits(options: { events: AppEventBus; metrics: McpM
     };
     let set = waiters.get(roomId);
     if (!set) waiters.set(roomId, (set = new Set()));
-    set.add(woken);
+    const waiter: Waiter = { wake: woken, addressedTo };
+    set.add(waiter);
 
     let settle: (outcome: WaitOutcome) => void = () => undefined;
     const ended = new Promise<WaitOutcome>((resolve) => (settle = resolve));
@@ -82,7 +91,7 @@ export function createMessageWaits(options: { events: AppEventBus; metrics: McpM
       clearInterval(recheck);
       signal?.removeEventListener('abort', onAbort);
       closers.delete(onClose);
-      set.delete(woken);
+      set.delete(waiter);
       if (set.size === 0 && waiters.get(roomId) === set) waiters.delete(roomId);
       if (blocked) metrics.waitsBlocked.dec();
       const left = (perAgent.get(agentId) ?? 1) - 1;

@@ -1,10 +1,9 @@
 import type { Histogram } from 'prom-client';
-import type { MessageRow } from '../../db/schema/index.js';
-import type { NewMessage, RoomsRepository } from './rooms.repository.js';
+import type { InsertedMessage, NewMessage, RoomsRepository } from './rooms.repository.js';
 
 interface Pending {
   message: NewMessage;
-  resolve: (row: MessageRow | undefined) => void;
+  resolve: (row: InsertedMessage | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -52,7 +51,7 @@ export function createMessageBatcher(
 
   return {
     /** Stores one message; undefined when the room is archived (or gone). */
-    insert(message: NewMessage): Promise<MessageRow | undefined> {
+    insert(message: NewMessage): Promise<InsertedMessage | undefined> {
       return new Promise((resolve, reject) => {
         const queued = queues.get(message.roomId);
         if (queued) {

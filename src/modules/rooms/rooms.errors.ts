@@ -32,3 +32,26 @@ export const messageTooLarge = createErrorFactory({
   statusCode: 413,
   message: 'The message body is too large.',
 });
+/** `@name` naming no member agent of the room: nothing is stored. */
+export const unknownMention = createErrorFactory({
+  code: 'unknown_mention',
+  statusCode: 400,
+  message: 'The message mentions someone who is not a member of the room.',
+});
+/** reply_to_seq naming no message of this room. */
+export const unknownReplyTo = createErrorFactory({
+  code: 'unknown_reply_to',
+  statusCode: 400,
+  message: 'reply_to_seq names no message of this room.',
+});
+export const threadNotFound = createErrorFactory({
+  code: 'not_found',
+  statusCode: 404,
+  message: 'No message with that seq in this room.',
+});
+/** Direct rooms keep their two participants and cannot be archived. */
+export const directRoomFixed = createErrorFactory({
+  code: 'direct_room',
+  statusCode: 409,
+  message: 'A direct conversation keeps its two participants and cannot be archived.',
+});

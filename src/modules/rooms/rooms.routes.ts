@@ -147,7 +147,8 @@ export const roomsRoutes: RouteModule = (app, ctx) => {
       config: both,
       schema: {
         tags: ['rooms'],
-        summary: 'History: newest first with ?cursor, or oldest first with ?after_seq',
+        summary:
+          'History: newest first with ?cursor, oldest first with ?after_seq; ?thread=<seq>: a parent and its replies, oldest first',
         params: roomParams,
         querystring: historyQuery,
         response: {
@@ -161,6 +162,7 @@ export const roomsRoutes: RouteModule = (app, ctx) => {
       const page = await rooms.history(request.params.id, actorOf(request), {
         cursor: q.cursor,
         afterSeq: q.after_seq,
+        thread: q.thread,
         limit: q.limit,
       });
       return { messages: page.messages.map(presentMessage), next_cursor: page.nextCursor };
@@ -191,6 +193,7 @@ export const roomsRoutes: RouteModule = (app, ctx) => {
         roomId: room.id,
         body: request.body.body,
         clientMsgId: request.body.client_msg_id,
+        replyToSeq: request.body.reply_to_seq,
       });
       return reply.code(duplicate ? 200 : 201).send({ message: presentMessage(message) });
     },

@@ -7,11 +7,16 @@ import type { SocketFeature } from '../../realtime/socket-feature.js';
 import { handleEvent } from '../../realtime/socket-handler.js';
 import { createSharedPresence } from '../../scale/shared-presence.js';
 import { notInRoom, roomArchived } from './rooms.errors.js';
-import { clientMsgId, messageBody, presentMessage } from './rooms.schemas.js';
+import { clientMsgId, messageBody, presentMessage, replyToSeq } from './rooms.schemas.js';
 
 const joinPayload = z.object({ room_id: z.uuid(), since_seq: z.number().int().min(0).optional() });
 const leavePayload = z.object({ room_id: z.uuid() });
-const sendPayload = z.object({ room_id: z.uuid(), body: messageBody, client_msg_id: clientMsgId.optional() });
+const sendPayload = z.object({
+  room_id: z.uuid(),
+  body: messageBody,
+  client_msg_id: clientMsgId.optional(),
+  reply_to_seq: replyToSeq.optional(),
+});
 
 /**
  * Rooms over socket.io: every connecting agent joins its rooms and is greeted with their last seqs;
@@ -68,6 +73,7 @@ export const roomSockets: SocketFeature = (nsp, ctx) => {
         roomId: input.room_id,
         body: input.body,
         clientMsgId: input.client_msg_id,
+        replyToSeq: input.reply_to_seq,
       });
       ack?.({ ok: true, message: presentMessage(message), duplicate });
     });

@@ -1,6 +1,6 @@
 import type { AgentRow, AlertRuleRow, NotificationChannelRow } from '../../db/schema/index.js';
 import type { UserIdentity } from '../../identity/actor.model.js';
-import { maskedUrl } from '../../modules/alerts/alerts.schemas.js';
+import { maskedUrl } from '../../modules/outbound/webhook-target.js';
 import { html, type SafeHtml } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';

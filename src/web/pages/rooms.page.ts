@@ -1,4 +1,6 @@
-import type { MessageRow, RoomRow } from '../../db/schema/index.js';
+import type { RoomRow } from '../../db/schema/index.js';
+import type { StoredMessage } from '../../lib/events.js';
+import { mentionSegments } from '../../modules/rooms/mentions.js';
 import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { errorText, layout } from '../layout.js';
@@ -46,7 +48,7 @@ export interface RoomPageOptions extends Base {
   room: RoomRow;
   members: RoomMember[];
   /** Oldest first. */
-  messages: MessageRow[];
+  messages: StoredMessage[];
   /** The seq to ask for older messages with (REST `cursor`), when there are any. */
   olderCursor: string | null;
   /** Whether the page shows the newest messages (live updates append to it). */
@@ -62,7 +64,21 @@ export function senderNames(members: RoomMember[], user: UserIdentity): Record<s
   return names;
 }
 
-function senderOf(m: MessageRow, names: Record<string, string>): string {
+/** The body as text, its mentions of agents in <mark>: every piece is escaped (names come from agents). */
+function bodyOf(m: StoredMessage) {
+  const names = new Set((m.mentions ?? []).map((x) => x.name.toLowerCase()));
+  return mentionSegments(m.body, names).map((s) => (s.mention ? html`<mark class="mention">${s.text}</mark>` : s.text));
+}
+
+function threadOf(m: StoredMessage) {
+  if (m.replyCount === 0) return '';
+  return html`<details class="thread" data-thread-seq="${m.seq}">
+    <summary>${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}</summary>
+    <ol class="replies"></ol>
+  </details>`;
+}
+
+function senderOf(m: StoredMessage, names: Record<string, string>): string {
   const id = m.senderAgentId ?? m.senderUserId;
   if (!id) return 'system';
   return names[id] ?? `${m.senderAgentId ? 'agent' : 'person'} ${id.slice(0, 8)}`;
@@ -115,13 +131,16 @@ export function roomPage(o: RoomPageOptions): string {
           data-latest="${o.latest ? 'true' : ''}"
           data-names="${JSON.stringify(names)}"
         >
-          ${o.messages.map(
-            (m) =>
-              html`<li data-seq="${m.seq}">
-                <div class="meta"><strong>${senderOf(m, names)}</strong> ${when(m.createdAt)}</div>
-                <p class="body">${m.body}</p>
-              </li>`,
-          )}
+          ${o.messages
+            .filter((m) => m.replyToSeq === null)
+            .map(
+              (m) =>
+                html`<li data-seq="${m.seq}">
+                  <div class="meta"><strong>${senderOf(m, names)}</strong> ${when(m.createdAt)}</div>
+                  <p class="body">${bodyOf(m)}</p>
+                  ${threadOf(m)}
+                </li>`,
+            )}
         </ol>
         ${o.messages.length === 0 ? html`<p class="muted" id="no-messages">No messages yet.</p>` : ''}
         ${o.latest ? '' : html`<p><a href="${base}">Newest messages</a></p>`}

@@ -14,7 +14,91 @@
     return iso.slice(0, 19).replace('T', ' ') + ' UTC';
   }
 
-  function item(message) {
+  // The server's mention rule (src/modules/rooms/mentions.ts): @name after a start, space or punctuation.
+  var MENTION = /(?<![\p{L}\p{N}_@/])@([a-z0-9][a-z0-9._-]*)/giu;
+
+  // The body as text nodes, the agents it mentions (and @room) in <mark>: never HTML from the message.
+  function fillBody(element, message) {
+    var named = {};
+    (message.mentions || []).forEach(function (m) {
+      named[m.name.toLowerCase()] = true;
+    });
+    var body = message.body;
+    var at = 0;
+    body.replace(MENTION, function (match, token, offset) {
+      var name = token.toLowerCase();
+      if (!named[name]) name = name.replace(/[._-]+$/, '');
+      if (!named[name] && name !== 'room') return match;
+      if (offset > at) element.append(body.slice(at, offset));
+      var mark = document.createElement('mark');
+      mark.className = 'mention';
+      mark.textContent = body.slice(offset, offset + 1 + name.length);
+      element.append(mark);
+      at = offset + 1 + name.length;
+      return match;
+    });
+    if (at < body.length) element.append(body.slice(at));
+  }
+
+  function threadOf(seq, count) {
+    var details = document.createElement('details');
+    details.className = 'thread';
+    details.dataset.threadSeq = String(seq);
+    var summary = document.createElement('summary');
+    summary.textContent = count + (count === 1 ? ' reply' : ' replies');
+    var replies = document.createElement('ol');
+    replies.className = 'replies';
+    details.append(summary, replies);
+    watchThread(details);
+    return details;
+  }
+
+  // Replies are read when a thread is opened (GET ...?thread=<seq>), oldest first.
+  function watchThread(details) {
+    details.addEventListener('toggle', function () {
+      if (!details.open || details.dataset.loaded) return;
+      details.dataset.loaded = 'true';
+      var url =
+        '/api/v1/rooms/' + encodeURIComponent(roomId) + '/messages?limit=200&thread=' + details.dataset.threadSeq;
+      fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        .then(function (res) {
+          if (!res.ok) throw new Error('thread ' + res.status);
+          return res.json();
+        })
+        .then(function (page) {
+          var replies = details.querySelector('.replies');
+          page.messages.forEach(function (message) {
+            if (message.reply_to_seq === null) return;
+            if (replies.querySelector('li[data-seq="' + message.seq + '"]')) return;
+            replies.appendChild(item(message, true));
+          });
+        })
+        .catch(function () {
+          delete details.dataset.loaded;
+        });
+    });
+  }
+
+  // A live reply goes under its parent (shown when the thread is open), and the parent's count grows.
+  function addReply(message) {
+    var parent = list.querySelector('li[data-seq="' + message.reply_to_seq + '"]');
+    if (!parent) return;
+    var details = parent.querySelector('details.thread');
+    if (!details) {
+      details = threadOf(message.reply_to_seq, 0);
+      parent.appendChild(details);
+    }
+    var replies = details.querySelector('.replies');
+    if (!replies.querySelector('li[data-seq="' + message.seq + '"]')) replies.appendChild(item(message, true));
+    var count = replies.children.length;
+    var shown = Number((details.querySelector('summary').textContent.match(/^\d+/) || ['0'])[0]);
+    count = Math.max(count, shown + 1);
+    details.querySelector('summary').textContent = count + (count === 1 ? ' reply' : ' replies');
+  }
+
+  list.querySelectorAll('details.thread').forEach(watchThread);
+
+  function item(message, isReply) {
     var li = document.createElement('li');
     li.dataset.seq = String(message.seq);
     var meta = document.createElement('div');
@@ -28,8 +112,9 @@
     meta.append(who, ' ', time);
     var body = document.createElement('p');
     body.className = 'body';
-    body.textContent = message.body;
+    fillBody(body, message);
     li.append(meta, body);
+    if (!isReply && message.reply_count > 0) li.append(threadOf(message.seq, message.reply_count));
     return li;
   }
 
@@ -46,7 +131,7 @@
         .then(function (page) {
           // Newest first from the API: each one goes above the ones already shown.
           page.messages.forEach(function (message) {
-            list.insertBefore(item(message), list.firstChild);
+            if (message.reply_to_seq === null) list.insertBefore(item(message), list.firstChild);
           });
           if (page.next_cursor) older.dataset.cursor = page.next_cursor;
           else older.parentElement.remove();
@@ -67,6 +152,7 @@
   source.addEventListener('message', function (event) {
     var message = JSON.parse(event.data);
     if (list.querySelector('li[data-seq="' + message.seq + '"]')) return;
+    if (message.reply_to_seq !== null && message.reply_to_seq !== undefined) return addReply(message);
     list.appendChild(item(message));
     var none = document.getElementById('no-messages');
     if (none) none.remove();

@@ -36,7 +36,8 @@ function isInternal(address: string): boolean {
 
 /**
  * SSRF guard: a webhook may not reach the server's own network unless the operator allows it
- * (ALERT_WEBHOOK_ALLOW_PRIVATE, for LAN installs). Every address the name resolves to must be public.
+ * (ALERT_WEBHOOK_ALLOW_PRIVATE, WAKE_HOOK_ALLOW_PRIVATE: LAN installs). Every address the name resolves to
+ * must be public.
  * Returns the reason it is refused, or undefined.
  */
 export async function refusedTarget(url: string, allowPrivate: boolean): Promise<string | undefined> {
@@ -57,4 +58,17 @@ export async function refusedTarget(url: string, allowPrivate: boolean): Promise
   }
   if (addresses.length === 0 || addresses.some(isInternal)) return 'a loopback, link-local or private address';
   return undefined;
+}
+
+/**
+ * A saved webhook URL as it is shown again: its origin and the last four characters. Chat webhook URLs
+ * (Slack, Discord) carry their secret in the path, so the full URL is shown only when it is created.
+ */
+export function maskedUrl(url: string): string {
+  try {
+    const { origin } = new URL(url);
+    return `${origin}/…${url.slice(-4)}`;
+  } catch {
+    return '…';
+  }
 }
