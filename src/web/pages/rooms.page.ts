@@ -18,7 +18,7 @@ export function roomsPage(o: Base & { rooms: RoomRow[] }): string {
         <td><a href="/rooms/${r.id}">${r.name}</a></td>
         <td><code>${r.slug}</code></td>
         <td>${r.lastSeq}</td>
-        <td>${r.teamId ? 'team' : 'personal'}</td>
+        <td>${r.kind === 'direct' ? 'direct' : r.teamId ? 'team' : 'personal'}</td>
         <td>${r.archivedAt ? html`archived ${when(r.archivedAt)}` : 'open'}</td>
       </tr>`,
   );
