@@ -14,6 +14,7 @@ import { lineProtocolRoutes } from '../modules/metrics/stock-agents/line-protoco
 import { otlpRoutes } from '../modules/metrics/stock-agents/otlp.routes.js';
 import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
+import { searchRoutes } from '../modules/search/search.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { adminPageRoutes } from '../web/admin.routes.js';
@@ -24,6 +25,7 @@ import { linkPageRoutes } from '../web/link.routes.js';
 import { liveEventsRoutes } from '../web/live-events.routes.js';
 import { roomStreamRoutes } from '../web/room-stream.routes.js';
 import { roomPageRoutes } from '../web/rooms.routes.js';
+import { searchPageRoutes } from '../web/search.routes.js';
 import { signInPageRoutes } from '../web/sign-in.routes.js';
 import { teamPageRoutes } from '../web/teams.routes.js';
 import type { RouteModule } from './route-module.js';
@@ -45,6 +47,7 @@ export const routeModules: RouteModule[] = [
   otlpRoutes,
   remoteWriteRoutes,
   roomsRoutes,
+  searchRoutes,
   mcpRoutes,
   auditRoutes,
   alertRulesRoutes,
@@ -57,6 +60,7 @@ export const routeModules: RouteModule[] = [
   agentPageRoutes,
   roomPageRoutes,
   roomStreamRoutes,
+  searchPageRoutes,
   teamPageRoutes,
   adminPageRoutes,
   alertsPageRoutes,
