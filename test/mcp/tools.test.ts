@@ -27,6 +27,7 @@ const TOOLS = [
   'list_alerts',
   'list_rooms',
   'read_messages',
+  'search_messages',
   'send_message',
   'wait_for_messages',
 ];

@@ -3,6 +3,7 @@ import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import { registerAlertTools } from './mcp.alert-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
+import { registerSearchTools } from './mcp.search-tools.js';
 import type { ToolContext } from './mcp.tool-context.js';
 
 /** Whatever the credential (JWT or API token), the services see the agent. */
@@ -28,12 +29,13 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
       instructions:
         `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
-        'someone answers. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
+        'someone answers, search_messages to find what was said in them. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
         'acknowledge_alert their alerts.',
     },
   );
   registerRoomTools(server, context);
   registerFleetTools(server, context);
   registerAlertTools(server, context);
+  registerSearchTools(server, context);
   return server;
 }
