@@ -11,10 +11,12 @@ export type ReadScope =
   | { kind: 'user'; userId: string; everyRoom: boolean; teamIds: string[] }
   | { kind: 'agent'; agentId: string; tenant: { ownerId: string; teamId: string | null } | null };
 
+/** The rooms to search: their ids, or every room the scope reads (a server admin's: too many to list). */
+export type SearchRooms = { ids: string[] } | { scope: ReadScope };
+
 export interface SearchInput {
-  scope: ReadScope;
+  rooms: SearchRooms;
   q: string;
-  roomId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
   after?: SearchPosition | undefined;
@@ -73,24 +75,32 @@ export function createSearchRepository({ db }: { db: Db }) {
       return { nodes: Number(row?.nodes ?? 0), tree: row?.tree ?? '' };
     },
 
-    async canRead(scope: ReadScope, roomId: string): Promise<boolean> {
-      const rows = await queryRows(
+    /** The ids of the rooms the scope reads (only `roomId`, when given and readable). */
+    async readableRoomIds(scope: ReadScope, roomId?: string): Promise<string[]> {
+      const room = roomId ? sql` and r.id = ${roomId}::uuid` : sql``;
+      const rows = await queryRows<{ id: string }>(
         db,
-        sql`select 1 as one from rooms r where r.id = ${roomId}::uuid and ${readablePredicate(scope)}`,
+        sql`select r.id from rooms r where ${readablePredicate(scope)}${room}`,
       );
-      return rows.length > 0;
+      return rows.map((r) => r.id);
     },
 
     /**
-     * One statement: the rooms the caller reads first, then the GIN-indexed match restricted to them, ranked and
-     * cut to the page; only the page's rows pay for ts_headline (it re-parses each body).
+     * One statement: the GIN-indexed match restricted to the rooms first, ranked and cut to the page; only the
+     * page's rows pay for ts_headline (it re-parses each body). The room ids and the tsquery reach the planner as
+     * constants, so it sees how many rows each side matches and picks the cheaper index (docs/BENCHMARKS.md#search).
      */
     async search(input: SearchInput): Promise<SearchRow[]> {
       const { markers } = input;
-      const conditions: SQL[] = [sql`m.search_vector @@ q.query`];
+      const query = sql`websearch_to_tsquery('english', ${input.q}::text)`;
+      const conditions: SQL[] = [
+        'ids' in input.rooms
+          ? sql`m.room_id = any(string_to_array(${input.rooms.ids.join(',')}::text, ',')::uuid[])`
+          : sql`m.room_id in (select r.id from rooms r where ${readablePredicate(input.rooms.scope)})`,
+        sql`m.search_vector @@ ${query}`,
+      ];
       if (input.from) conditions.push(sql`m.created_at >= ${input.from.toISOString()}::timestamptz`);
       if (input.to) conditions.push(sql`m.created_at < ${input.to.toISOString()}::timestamptz`);
-      const room = input.roomId ? sql` and r.id = ${input.roomId}::uuid` : sql``;
       const after = input.after
         ? sql`where (rank, created_at, id) < (${input.after.rank}::real, ${input.after.createdAt}::timestamptz, ${input.after.id}::uuid)`
         : sql``;
@@ -100,29 +110,24 @@ export function createSearchRepository({ db }: { db: Db }) {
       const rows = await queryRows<Record<string, unknown>>(
         db,
         sql`
-        with readable as materialized (
-          select r.id, r.slug, r.name, r.kind from rooms r where ${readablePredicate(input.scope)}${room}
-        ), q as materialized (select websearch_to_tsquery('english', ${input.q}::text) as query),
-        matched as (
+        with matched as (
           select m.id, m.room_id, m.seq, m.sender_agent_id, m.sender_user_id, m.created_at,
-                 ts_rank_cd(m.search_vector, q.query) as rank
-          from messages m cross join q
-          where m.room_id in (select id from readable) and ${sql.join(conditions, sql` and `)}
+                 ts_rank_cd(m.search_vector, ${query}) as rank
+          from messages m
+          where ${sql.join(conditions, sql` and `)}
         ), page as (
           select * from matched ${after} order by rank desc, created_at desc, id desc limit ${input.limit}::int
         )
-        select page.id, page.room_id, readable.slug as room_slug, readable.name as room_name,
-               readable.kind as room_kind, page.seq, page.sender_agent_id, page.sender_user_id,
-               coalesce(a.display_name, a.name) as sender_agent_name, page.created_at, page.rank,
-               page.rank::text as rank_text,
+        select page.id, page.room_id, r.slug as room_slug, r.name as room_name, r.kind as room_kind, page.seq,
+               page.sender_agent_id, page.sender_user_id, coalesce(a.display_name, a.name) as sender_agent_name,
+               page.created_at, page.rank, page.rank::text as rank_text,
                to_char(page.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_exact,
-               ts_headline('english', b.body, q.query,
+               ts_headline('english', b.body, ${query},
                  case when length(b.body) <= ${WHOLE_BODY_CHARS}::int then ${whole}::text else ${fragments}::text end
                ) as headline
         from page
-        join readable on readable.id = page.room_id
+        join rooms r on r.id = page.room_id
         join messages b on b.id = page.id
-        cross join q
         left join agents a on a.id = page.sender_agent_id
         order by page.rank desc, page.created_at desc, page.id desc`,
       );

@@ -3,7 +3,7 @@ import { roomNotFound } from '../rooms/rooms.errors.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 import { decodeCursor, encodeCursor, searchKey } from './search.cursor.js';
 import { searchErrors } from './search.errors.js';
-import type { ReadScope, SearchRepository, SearchRow } from './search.repository.js';
+import type { ReadScope, SearchRepository, SearchRooms, SearchRow } from './search.repository.js';
 import { newMarkers, splitHeadline, type SnippetPart } from './search.snippets.js';
 
 /** Longest q, in UTF-16 code units (what a browser's maxlength counts): far beyond any real search, short enough that parsing it costs nothing. */
@@ -57,11 +57,17 @@ function checkInput(input: SearchRequest): { q: string; key: string } {
 }
 
 export function createSearchService({ repository, rooms }: Deps) {
-  /** The room's id if the actor reads it; 404 as for any room one may not know exists. */
-  async function readableRoom(actor: Actor, scope: ReadScope, ref: string): Promise<string> {
+  /** The rooms to search: the one asked for (404 unless the actor reads it), or every room the actor reads. */
+  async function roomsToSearch(actor: Actor, scope: ReadScope, ref: string | undefined): Promise<SearchRooms> {
+    if (ref === undefined) {
+      // A server admin reads every room: the query names the rule instead of listing them all.
+      if (scope.kind === 'user' && scope.everyRoom) return { scope };
+      return { ids: await repository.readableRoomIds(scope) };
+    }
     const id = UUID.test(ref) ? ref.toLowerCase() : (await rooms.load(ref, actor)).id;
-    if (!(await repository.canRead(scope, id))) throw roomNotFound();
-    return id;
+    const ids = await repository.readableRoomIds(scope, id);
+    if (ids.length === 0) throw roomNotFound();
+    return { ids };
   }
 
   return {
@@ -70,15 +76,15 @@ export function createSearchService({ repository, rooms }: Deps) {
       const { q, key } = checkInput(input);
       const after = input.cursor !== undefined ? decodeCursor(input.cursor, key) : undefined;
       const scope = scopeOf(actor);
-      const roomId = input.room !== undefined ? await readableRoom(actor, scope, input.room) : undefined;
+      const searched = await roomsToSearch(actor, scope, input.room);
       const parsed = await repository.inspectQuery(q);
       if (parsed.nodes === 0) throw searchErrors.queryWithoutTerms();
       if (parsed.tree === 'T') throw searchErrors.queryOnlyExcludes();
+      if ('ids' in searched && searched.ids.length === 0) return { hits: [], nextCursor: null };
       const markers = newMarkers();
       const rows = await repository.search({
-        scope,
+        rooms: searched,
         q,
-        roomId,
         from: input.from,
         to: input.to,
         after,
