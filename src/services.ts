@@ -22,6 +22,8 @@ import { createInboxService } from './modules/inbox/inbox.service.js';
 import { createDirectService } from './modules/rooms/direct.service.js';
 import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
+import { createSearchRepository } from './modules/search/search.repository.js';
+import { createSearchService } from './modules/search/search.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
 import { createMagicLinksService } from './identity/magic-links.service.js';
 import { createSessionsService } from './identity/sessions.service.js';
@@ -119,6 +121,7 @@ export function createServices({
   });
   const direct = createDirectService({ repository: roomsRepository, rooms, agents, audit, events });
   const inbox = createInboxService({ repository: createInboxRepository({ db }), rooms, log });
+  const search = createSearchService({ repository: createSearchRepository({ db }), rooms });
   const alerting = createAlerting({
     config,
     db,
@@ -148,6 +151,7 @@ export function createServices({
     rooms,
     direct,
     inbox,
+    search,
     alerting,
     wake,
   };

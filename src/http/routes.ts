@@ -16,6 +16,7 @@ import { otlpRoutes } from '../modules/metrics/stock-agents/otlp.routes.js';
 import { remoteWriteRoutes } from '../modules/metrics/stock-agents/remote-write.routes.js';
 import { directRoutes } from '../modules/rooms/direct.routes.js';
 import { roomsRoutes } from '../modules/rooms/rooms.routes.js';
+import { searchRoutes } from '../modules/search/search.routes.js';
 import { teamsRoutes } from '../modules/teams/teams.routes.js';
 import { usersRoutes } from '../modules/users/users.routes.js';
 import { wakeHooksRoutes } from '../modules/wake/wake-hooks.routes.js';
@@ -28,6 +29,7 @@ import { linkPageRoutes } from '../web/link.routes.js';
 import { liveEventsRoutes } from '../web/live-events.routes.js';
 import { roomStreamRoutes } from '../web/room-stream.routes.js';
 import { roomPageRoutes } from '../web/rooms.routes.js';
+import { searchPageRoutes } from '../web/search.routes.js';
 import { signInPageRoutes } from '../web/sign-in.routes.js';
 import { teamPageRoutes } from '../web/teams.routes.js';
 import type { RouteModule } from './route-module.js';
@@ -52,6 +54,7 @@ export const routeModules: RouteModule[] = [
   roomsRoutes,
   directRoutes,
   inboxRoutes,
+  searchRoutes,
   mcpRoutes,
   auditRoutes,
   alertRulesRoutes,
@@ -65,6 +68,7 @@ export const routeModules: RouteModule[] = [
   roomPageRoutes,
   roomStreamRoutes,
   inboxPageRoutes,
+  searchPageRoutes,
   teamPageRoutes,
   adminPageRoutes,
   alertsPageRoutes,

@@ -38,6 +38,15 @@ export function layout({ title, body, user, csrf, narrow = false, scripts = [], 
                   <a href="/inbox" id="inbox-link">Inbox <span id="inbox-badge" class="inbox-badge"></span></a>
                   <a href="/teams">Teams</a>
                   <a href="/link">Link a device</a>
+                  <form method="get" action="/search" role="search" class="inline">
+                    <input
+                      type="search"
+                      name="q"
+                      aria-label="Search messages"
+                      placeholder="Search messages"
+                      maxlength="500"
+                    />
+                  </form>
                   ${user.role === 'admin' ? html`<a href="/admin">Admin</a>` : ''}
                   <form method="post" action="/logout" class="inline">
                     <input type="hidden" name="_csrf" value="${csrf ?? ''}" />

@@ -3,6 +3,7 @@ import { addUser, issueToken, loginLinkPath, PASSWORD, uniqueEmail } from '../ha
 import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-formats.js';
 import { createAlertProbes } from './auth-matrix.alerts.js';
 import { createDisposables } from './auth-matrix.disposables.js';
+import { createSearchProbes } from './auth-matrix.search.js';
 import type { Caller } from './auth-matrix.table.js';
 import { createWakeProbes } from './auth-matrix.wake.js';
 import { suffix, type MatrixWorld, type ProbeFor } from './auth-matrix.world.js';
@@ -291,5 +292,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
     ...createAlertProbes(world),
     ...createWakeProbes(world),
+    ...createSearchProbes(world),
   };
 }

@@ -30,6 +30,7 @@ const TOOLS = [
   'read_inbox',
   'read_messages',
   'send_direct_message',
+  'search_messages',
   'send_message',
   'wait_for_messages',
 ];

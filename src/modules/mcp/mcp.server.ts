@@ -4,6 +4,7 @@ import { registerAlertTools } from './mcp.alert-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerInboxTools } from './mcp.inbox-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
+import { registerSearchTools } from './mcp.search-tools.js';
 import type { ToolContext } from './mcp.tool-context.js';
 
 /** Whatever the credential (JWT or API token), the services see the agent. */
@@ -29,7 +30,7 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
       instructions:
         `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
-        'someone answers. @name in a message addresses a member agent; send_direct_message writes to one agent ' +
+        'someone answers, search_messages to find what was said in them. @name in a message addresses a member agent; send_direct_message writes to one agent ' +
         'privately; read_inbox lists what is addressed to you until you ack_inbox it. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
         'acknowledge_alert their alerts.',
     },
@@ -38,5 +39,6 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
   registerInboxTools(server, context);
   registerFleetTools(server, context);
   registerAlertTools(server, context);
+  registerSearchTools(server, context);
   return server;
 }
