@@ -19,6 +19,8 @@ import { createMetricsRepository } from './modules/metrics/metrics.repository.js
 import { createMetricsService } from './modules/metrics/metrics.service.js';
 import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
+import { createClaimsRepository } from './modules/claims/claims.repository.js';
+import { createClaimsService } from './modules/claims/claims.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
 import { createMagicLinksService } from './identity/magic-links.service.js';
 import { createSessionsService } from './identity/sessions.service.js';
@@ -112,6 +114,7 @@ export function createServices({
     events,
     metrics,
   });
+  const claims = createClaimsService({ repository: createClaimsRepository({ db }), rooms, events, metrics });
   const alerting = createAlerting({
     config,
     db,
@@ -138,6 +141,7 @@ export function createServices({
     devices,
     metrics: metricsService,
     rooms,
+    claims,
     alerting,
   };
 }

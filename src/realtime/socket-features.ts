@@ -1,6 +1,7 @@
 import { revocationSockets } from '../identity/revocations.socket.js';
+import { claimSockets } from '../modules/claims/claims.socket.js';
 import { roomSockets } from '../modules/rooms/rooms.socket.js';
 import type { SocketFeature } from './socket-feature.js';
 
 /** Every feature's socket handlers and listeners, in one list (as src/http/routes.ts lists the routes). */
-export const socketFeatures: SocketFeature[] = [revocationSockets, roomSockets];
+export const socketFeatures: SocketFeature[] = [revocationSockets, roomSockets, claimSockets];

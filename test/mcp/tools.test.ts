@@ -22,11 +22,15 @@ interface ToolAgent extends AgentWithToken {
 
 const TOOLS = [
   'acknowledge_alert',
+  'claim',
   'get_metrics',
   'list_agents',
   'list_alerts',
+  'list_claims',
   'list_rooms',
   'read_messages',
+  'release',
+  'renew_claim',
   'send_message',
   'wait_for_messages',
 ];

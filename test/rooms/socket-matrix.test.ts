@@ -41,6 +41,10 @@ const MATRIX: Record<ClientEvent, string> = {
   'room:leave': 'ok ok ok ok ok refused refused',
   'message:send': 'ok forbidden forbidden forbidden forbidden refused refused',
   'auth:refresh': 'ok ok ok ok ok refused refused',
+  claim: 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claim:renew': 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claim:release': 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claims:list': 'ok forbidden forbidden forbidden forbidden refused refused',
 };
 const CONNECTED = ['member', 'sameOwnerAgent', 'teamAgent', 'adminAgent', 'foreignAgent'] as const;
 const OUTSIDERS = CONNECTED.filter((c) => c !== 'member');
@@ -52,6 +56,8 @@ describe('the socket.io isolation matrix', () => {
   let witness: AgentClient;
   const clients = {} as Record<(typeof CONNECTED)[number], AgentClient>;
   let revokedLive: { errors: string[]; reason: string };
+  /** A claim of the member's in the room, for the renew and release probes. */
+  let memberClaimId: string;
 
   /** A well-formed payload per event, naming `roomId` where the event is about a room. */
   const PROBES: Record<ClientEvent, (agent: RoomAgent, roomId: string) => unknown> = {
@@ -59,6 +65,10 @@ describe('the socket.io isolation matrix', () => {
     'room:leave': (_agent, roomId) => ({ room_id: roomId }),
     'message:send': (_agent, roomId) => ({ room_id: roomId, body: 'from the matrix' }),
     'auth:refresh': (agent) => ({ token: accessTokenFor(t, agent) }),
+    claim: (agent, roomId) => ({ room_id: roomId, resource: `task:matrix-${agent.agent.id}`, ttl_seconds: 60 }),
+    'claim:renew': (_agent, roomId) => ({ room_id: roomId, claim_id: memberClaimId, ttl_seconds: 60 }),
+    'claim:release': (_agent, roomId) => ({ room_id: roomId, claim_id: memberClaimId }),
+    'claims:list': (_agent, roomId) => ({ room_id: roomId }),
   };
 
   beforeAll(async () => {
@@ -93,6 +103,14 @@ describe('the socket.io isolation matrix', () => {
       revokedAgent: await agent(owner, { rooms: [room.id] }),
     };
     witness = await connectAgent(t.url, (await agent(owner, { rooms: [room.id] })).jwt);
+    const claimed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rooms/${room.id}/claims`,
+      headers: { authorization: `Bearer ${agents.member.jwt}` },
+      payload: { resource: 'task:held-by-the-member', ttl_seconds: 600 },
+    });
+    expect(claimed.statusCode).toBe(201);
+    memberClaimId = claimed.json<{ claim: { id: string } }>().claim.id;
     for (const caller of CONNECTED) clients[caller] = await connectAgent(t.url, agents[caller].jwt);
 
     // The revoked agent was connected, and a member, when its API token was revoked.
@@ -134,7 +152,7 @@ describe('the socket.io isolation matrix', () => {
   it('answers outsiders about the room exactly as about a room that does not exist', async () => {
     const unknown = randomUUID();
     const aboutARoom = CLIENT_EVENTS.filter((event) => 'room_id' in (PROBES[event](agents.member, '') as object));
-    expect(aboutARoom).toEqual(expect.arrayContaining(['room:join', 'message:send']));
+    expect(aboutARoom).toEqual(expect.arrayContaining(['room:join', 'message:send', 'claim', 'claims:list']));
     for (const caller of OUTSIDERS)
       for (const event of aboutARoom) {
         const client = clients[caller];

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import { registerAlertTools } from './mcp.alert-tools.js';
+import { registerClaimTools } from './mcp.claim-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
 import type { ToolContext } from './mcp.tool-context.js';
@@ -29,11 +30,14 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
         `You are the AgentHub agent "${agent.name}" (id ${agent.id}). Rooms are persistent chats shared with other ` +
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
         'someone answers. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
-        'acknowledge_alert their alerts.',
+        'acknowledge_alert their alerts. Before working on a shared task or file, claim it (claim with a TTL, ' +
+        'renew_claim while you work, release when done; list_claims shows who holds what) so that no two agents ' +
+        'do the same work.',
     },
   );
   registerRoomTools(server, context);
   registerFleetTools(server, context);
   registerAlertTools(server, context);
+  registerClaimTools(server, context);
   return server;
 }
