@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { addUser, issueToken, loginLinkPath, PASSWORD, uniqueEmail } from '../harness/identity.js';
 import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-formats.js';
 import { createAlertProbes } from './auth-matrix.alerts.js';
+import { createClaimProbes } from './auth-matrix.claims.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import type { Caller } from './auth-matrix.table.js';
 import { suffix, type MatrixWorld, type ProbeFor } from './auth-matrix.world.js';
@@ -271,5 +272,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     'GET /mcp': () => ({ method: 'GET', url: '/mcp', headers: { accept: 'text/event-stream' } }),
     'DELETE /mcp': () => ({ method: 'DELETE', url: '/mcp', headers: MCP_ACCEPT }),
     ...createAlertProbes(world),
+    ...createClaimProbes(world),
   };
 }
