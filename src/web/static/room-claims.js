@@ -8,7 +8,7 @@
   var none = document.getElementById('no-claims');
   // Server time minus this clock, so "time left" follows the server's expires_at.
   var skew = Date.parse(list.dataset.serverTime) - Date.now() || 0;
-  var claims = {};
+  var claims = new Map();
 
   function timeLeft(seconds) {
     if (seconds <= 0) return 'expiring';
@@ -53,14 +53,14 @@
 
   function render() {
     var now = Date.now() + skew;
-    var ids = Object.keys(claims).sort(function (a, b) {
-      return claims[a].created_at < claims[b].created_at ? -1 : 1;
+    var sorted = Array.from(claims.values()).sort(function (a, b) {
+      return a.created_at < b.created_at ? -1 : 1;
     });
     var items = [];
-    ids.forEach(function (id) {
-      var claim = claims[id];
+    sorted.forEach(function (claim) {
+      var id = claim.id;
       var seconds = Math.ceil((Date.parse(claim.expires_at) - now) / 1000);
-      if (seconds <= 0) return void delete claims[id];
+      if (seconds <= 0) return void claims.delete(id);
       var li = list.querySelector('li[data-claim-id="' + CSS.escape(id) + '"]');
       if (!li || li.dataset.expiresAt !== claim.expires_at) li = item(claim);
       li.querySelector('.time-left').textContent = timeLeft(seconds);
@@ -72,7 +72,7 @@
 
   // What the page was rendered with, until the stream's snapshot replaces it.
   JSON.parse(list.dataset.claims || '[]').forEach(function (claim) {
-    claims[claim.id] = claim;
+    claims.set(claim.id, claim);
   });
 
   var source = window.agenthubRoomStream;
@@ -80,16 +80,16 @@
     source.addEventListener('claims', function (event) {
       var snapshot = JSON.parse(event.data);
       skew = Date.parse(snapshot.server_time) - Date.now() || skew;
-      claims = {};
+      claims = new Map();
       snapshot.claims.forEach(function (claim) {
-        claims[claim.id] = claim;
+        claims.set(claim.id, claim);
       });
       render();
     });
     source.addEventListener('claim', function (event) {
       var update = JSON.parse(event.data);
-      if (update.change === 'created' || update.change === 'renewed') claims[update.claim.id] = update.claim;
-      else delete claims[update.claim.id];
+      if (update.change === 'created' || update.change === 'renewed') claims.set(update.claim.id, update.claim);
+      else claims.delete(update.claim.id);
       render();
     });
   }
