@@ -2,3 +2,4 @@
 await import('./ingest.js');
 await import('./rooms.js');
 await import('./alerts.js');
+await import('./coordination.js');
