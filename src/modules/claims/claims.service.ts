@@ -60,6 +60,11 @@ const holds = (actor: Actor, claim: ClaimWithHolder) => {
  * there, so two instances racing for one resource never both win (docs/adr/0019).
  */
 export function createClaimsService({ repository, rooms, events, metrics }: Deps) {
+  // Bound up front, so /metrics shows both outcomes from the start (at 0).
+  const granted = metrics.claims.labels('granted');
+  const refused = metrics.claims.labels('conflict');
+  granted.inc(0);
+  refused.inc(0);
   const announce = (change: 'created' | 'renewed' | 'released' | 'expired', claim: ClaimWithHolder) =>
     events.emit('claim.changed', { roomId: claim.roomId, change, claim: presentClaim(claim) });
 
@@ -88,7 +93,7 @@ export function createClaimsService({ repository, rooms, events, metrics }: Deps
         return { claim: { ...row, holder } };
       });
       if ('held' in outcome) {
-        metrics.claims.inc({ outcome: 'conflict' });
+        refused.inc();
         const first = outcome.held[0];
         throw claimConflict(
           first
@@ -97,7 +102,7 @@ export function createClaimsService({ repository, rooms, events, metrics }: Deps
           { conflicts: outcome.held.map(presentConflict) },
         );
       }
-      metrics.claims.inc({ outcome: 'granted' });
+      granted.inc();
       announce('created', outcome.claim);
       return outcome;
     },
