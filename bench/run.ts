@@ -3,3 +3,4 @@ await import('./ingest.js');
 await import('./rooms.js');
 await import('./alerts.js');
 await import('./search.js');
+await import('./coordination.js');

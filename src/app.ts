@@ -47,6 +47,8 @@ export interface DeclaredRoute {
   auth: readonly AuthKind[] | undefined;
 }
 
+/** How soon after its expiry a claim's room hears `claim:expired`. */
+const CLAIMS_SWEEP_MS = 1000;
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 // Routes registered by ecosystem plugins that cannot carry our auth config.
 const PLUGIN_ROUTE_PREFIXES = ['/docs', '/static/'];
@@ -136,6 +138,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       { name: 'devices.cleanup', everyMs: 60_000, run: () => ctx.services.devices.cleanup() },
       { name: 'sessions.purge', everyMs: 3_600_000, run: () => ctx.services.sessions.purgeExpired() },
       { name: 'metrics.partitions', everyMs: 3_600_000, run: () => maintainMetricsPartitions(ctx) },
+      // Expired claims stopped counting at expires_at already (every query checks it); this tells their rooms.
+      { name: 'claims.sweep', everyMs: CLAIMS_SWEEP_MS, run: () => ctx.services.claims.sweep() },
     ],
     ctx.log,
     createJobLock(ctx.redis),

@@ -24,6 +24,8 @@ import { createRoomsRepository } from './modules/rooms/rooms.repository.js';
 import { createRoomsService } from './modules/rooms/rooms.service.js';
 import { createSearchRepository } from './modules/search/search.repository.js';
 import { createSearchService } from './modules/search/search.service.js';
+import { createClaimsRepository } from './modules/claims/claims.repository.js';
+import { createClaimsService } from './modules/claims/claims.service.js';
 import { createSessionsRepository } from './identity/sessions.repository.js';
 import { createMagicLinksService } from './identity/magic-links.service.js';
 import { createSessionsService } from './identity/sessions.service.js';
@@ -122,6 +124,7 @@ export function createServices({
   const direct = createDirectService({ repository: roomsRepository, rooms, agents, audit, events });
   const inbox = createInboxService({ repository: createInboxRepository({ db }), rooms, log });
   const search = createSearchService({ repository: createSearchRepository({ db }), rooms });
+  const claims = createClaimsService({ repository: createClaimsRepository({ db }), rooms, events, metrics });
   const alerting = createAlerting({
     config,
     db,
@@ -152,6 +155,7 @@ export function createServices({
     direct,
     inbox,
     search,
+    claims,
     alerting,
     wake,
   };

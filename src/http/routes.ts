@@ -4,6 +4,7 @@ import { agentsRoutes } from '../modules/agents/agents.routes.js';
 import { alertRulesRoutes } from '../modules/alerts/alert-rules.routes.js';
 import { alertsRoutes } from '../modules/alerts/alerts.routes.js';
 import { notificationChannelsRoutes } from '../modules/alerts/notification-channels.routes.js';
+import { claimsRoutes } from '../modules/claims/claims.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { devicesRoutes } from '../modules/devices/devices.routes.js';
 import { oauthRoutes } from '../modules/devices/oauth.routes.js';
@@ -55,6 +56,7 @@ export const routeModules: RouteModule[] = [
   directRoutes,
   inboxRoutes,
   searchRoutes,
+  claimsRoutes,
   mcpRoutes,
   auditRoutes,
   alertRulesRoutes,

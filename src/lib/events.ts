@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { MessageRow, RecipientReason } from '../db/schema/index.js';
+import type { ClaimPayload } from '../modules/claims/claims.schemas.js';
 
 /** An agent a message names with `@name`. */
 export interface MessageMention {
@@ -29,6 +30,8 @@ export interface AppEvents {
   'room.member_added': [{ roomId: string; agentId: string }];
   'room.member_removed': [{ roomId: string; agentId: string }];
   'room.archived': [{ roomId: string }];
+  /** A claim of the room was taken, renewed, released or expired: tell the room (sockets, pages). As on the wire. */
+  'claim.changed': [{ roomId: string; change: 'created' | 'renewed' | 'released' | 'expired'; claim: ClaimPayload }];
   /** An agent identity was created (device approved, or made by an admin): live dashboards add it. */
   'agent.linked': [{ agentId: string; ownerId: string; teamId: string | null }];
   /** These agents' last_seen_at moved (metrics were stored): live dashboards show them online. */

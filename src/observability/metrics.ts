@@ -57,6 +57,12 @@ export function createMetrics() {
       labelNames: ['room_id'] as const,
       registers,
     }),
+    claims: new Counter({
+      name: 'agenthub_claims_total',
+      help: 'Claims asked for, by outcome (granted, or refused as a conflict).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     messageBatchRows: new Histogram({
       name: 'agenthub_message_batch_rows',
       help: 'Messages per group-commit statement of one room (sends that arrived while the previous one ran).',

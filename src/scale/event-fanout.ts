@@ -4,7 +4,7 @@ import type { RedisLink } from './redis.js';
 
 /**
  * Events every instance must see: revocations (drop sockets, forget cached checks), membership changes,
- * new messages (sockets, people's room pages and MCP waits on every instance) and the changes live
+ * new messages (sockets, people's room pages and MCP waits on every instance), claims changing and the changes live
  * dashboards show.
  */
 const FANNED_OUT = [
@@ -14,6 +14,7 @@ const FANNED_OUT = [
   'room.member_removed',
   'room.archived',
   'message.created',
+  'claim.changed',
   'agent.linked',
   'agent.seen',
   'alerts.changed',

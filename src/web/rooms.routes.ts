@@ -4,6 +4,7 @@ import { csrfToken } from '../identity/http/csrf.js';
 import { sendHtml } from '../http/html-reply.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { UserActor } from '../identity/actor.model.js';
+import { presentClaim } from '../modules/claims/claims.schemas.js';
 import { asPage, signInFirst } from './page-errors.js';
 import { roomPage, roomsPage } from './pages/rooms.page.js';
 
@@ -18,11 +19,12 @@ const postForm = z.object({ _csrf: z.string().max(200).optional(), body: z.strin
  * older ones page through `?before=` without JavaScript.
  */
 export const roomPageRoutes: RouteModule = (app, ctx) => {
-  const { rooms } = ctx.services;
+  const { rooms, claims } = ctx.services;
 
   async function render(request: FastifyRequest, reply: FastifyReply, actor: UserActor, id: string, before?: number) {
     const { room, members } = await rooms.get(id, actor);
     const page = await rooms.history(room.id, actor, { cursor: before, limit: PAGE_SIZE });
+    const live = await claims.liveIn(room.id);
     return sendHtml(
       reply,
       roomPage({
@@ -34,6 +36,7 @@ export const roomPageRoutes: RouteModule = (app, ctx) => {
         olderCursor: page.nextCursor,
         latest: before === undefined,
         canPost: await rooms.canPost(actor, room),
+        claims: live.map(presentClaim),
       }),
     );
   }

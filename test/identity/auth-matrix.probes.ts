@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { addUser, issueToken, loginLinkPath, PASSWORD, uniqueEmail } from '../harness/identity.js';
 import { gaugeSeries, otlpJsonBody, remoteWriteBody } from '../harness/stock-formats.js';
 import { createAlertProbes } from './auth-matrix.alerts.js';
+import { createClaimProbes } from './auth-matrix.claims.js';
 import { createDisposables } from './auth-matrix.disposables.js';
 import { createSearchProbes } from './auth-matrix.search.js';
 import type { Caller } from './auth-matrix.table.js';
@@ -293,5 +294,6 @@ export function createProbes(world: MatrixWorld): Record<string, ProbeFor> {
     ...createAlertProbes(world),
     ...createWakeProbes(world),
     ...createSearchProbes(world),
+    ...createClaimProbes(world),
   };
 }

@@ -148,6 +148,12 @@ export const MATRIX: Record<string, string> = {
   'GET /api/v1/inbox': 'user, agent | 401 200 200 200 | 200 200 200 | 200 200 200 401 | 401',
   'POST /api/v1/inbox/ack': 'user, agent | 401 200 200 200 | 200 200 200 | 200 200 200 401 | 401',
   'GET /api/v1/search/messages': 'user, agent | 401 200 404 200 | 200 200 200 | 200 404 404 401 | 401',
+  'POST /api/v1/rooms/:id/claims': 'user, agent | 401 201 404 201 | 403 201 201 | 201 404 404 401 | 401',
+  'GET /api/v1/rooms/:id/claims': 'user, agent | 401 200 404 200 | 200 200 200 | 200 404 404 401 | 401',
+  'PATCH /api/v1/rooms/:id/claims/:claim_id': 'user, agent | 401 403 404 403 | 403 403 403 | 200 404 404 401 | 401',
+  'POST /api/v1/rooms/:id/claims/:claim_id/renew':
+    'user, agent | 401 403 404 403 | 403 403 403 | 200 404 404 401 | 401',
+  'DELETE /api/v1/rooms/:id/claims/:claim_id': 'user, agent | 401 204 404 204 | 403 403 204 | 204 404 404 401 | 401',
   'POST /api/v1/alert-rules': 'user | 401 201 404 201 | 403 403 201 | 401 401 401 401 | 401',
   'GET /api/v1/alert-rules': 'user | 401 200 200 200 | 200 200 200 | 401 401 401 401 | 401',
   'GET /api/v1/alert-rules/:id': 'user | 401 200 404 200 | 200 200 200 | 401 401 401 401 | 401',

@@ -23,14 +23,18 @@ interface ToolAgent extends AgentWithToken {
 const TOOLS = [
   'ack_inbox',
   'acknowledge_alert',
+  'claim',
   'get_metrics',
   'list_agents',
   'list_alerts',
+  'list_claims',
   'list_rooms',
   'read_inbox',
   'read_messages',
   'send_direct_message',
   'search_messages',
+  'release',
+  'renew_claim',
   'send_message',
   'wait_for_messages',
 ];

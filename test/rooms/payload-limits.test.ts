@@ -54,6 +54,10 @@ describe('socket payloads over their limit (real socket.io client)', () => {
       'message:send': { room_id: room.id, body: padding },
       'dm:send': { agent_id: agent.agent.id, body: padding },
       'inbox:ack': { message_ids: [padding] },
+      claim: { room_id: room.id, resource: 'task:1', ttl_seconds: 60, note: padding },
+      'claim:renew': { room_id: room.id, claim_id: padding, ttl_seconds: 60 },
+      'claim:release': { room_id: room.id, claim_id: padding },
+      'claims:list': { room_id: padding },
     };
     for (const event of CLIENT_EVENTS) {
       const ack = await client.ask(event, oversized[event]);

@@ -43,6 +43,10 @@ const MATRIX: Record<ClientEvent, string> = {
   'dm:send': 'ok ok ok ok not_found refused refused',
   'inbox:ack': 'ok ok ok ok ok refused refused',
   'auth:refresh': 'ok ok ok ok ok refused refused',
+  claim: 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claim:renew': 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claim:release': 'ok forbidden forbidden forbidden forbidden refused refused',
+  'claims:list': 'ok forbidden forbidden forbidden forbidden refused refused',
 };
 const CONNECTED = ['member', 'sameOwnerAgent', 'teamAgent', 'adminAgent', 'foreignAgent'] as const;
 const OUTSIDERS = CONNECTED.filter((c) => c !== 'member');
@@ -55,6 +59,8 @@ describe('the socket.io isolation matrix', () => {
   let witnessAgent: RoomAgent;
   const clients = {} as Record<(typeof CONNECTED)[number], AgentClient>;
   let revokedLive: { errors: string[]; reason: string };
+  /** A claim of the member's in the room, for the renew and release probes. */
+  let memberClaimId: string;
 
   /** A well-formed payload per event, naming `roomId` where the event is about a room. */
   const PROBES: Record<ClientEvent, (agent: RoomAgent, roomId: string) => unknown> = {
@@ -65,6 +71,10 @@ describe('the socket.io isolation matrix', () => {
     'dm:send': () => ({ agent_id: witnessAgent.agent.id, body: 'a direct word from the matrix' }),
     'inbox:ack': () => ({ message_ids: [randomUUID()] }),
     'auth:refresh': (agent) => ({ token: accessTokenFor(t, agent) }),
+    claim: (agent, roomId) => ({ room_id: roomId, resource: `task:matrix-${agent.agent.id}`, ttl_seconds: 60 }),
+    'claim:renew': (_agent, roomId) => ({ room_id: roomId, claim_id: memberClaimId, ttl_seconds: 60 }),
+    'claim:release': (_agent, roomId) => ({ room_id: roomId, claim_id: memberClaimId }),
+    'claims:list': (_agent, roomId) => ({ room_id: roomId }),
   };
 
   beforeAll(async () => {
@@ -100,6 +110,14 @@ describe('the socket.io isolation matrix', () => {
     };
     witnessAgent = await agent(owner, { rooms: [room.id] });
     witness = await connectAgent(t.url, witnessAgent.jwt);
+    const claimed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/rooms/${room.id}/claims`,
+      headers: { authorization: `Bearer ${agents.member.jwt}` },
+      payload: { resource: 'task:held-by-the-member', ttl_seconds: 600 },
+    });
+    expect(claimed.statusCode).toBe(201);
+    memberClaimId = claimed.json<{ claim: { id: string } }>().claim.id;
     for (const caller of CONNECTED) clients[caller] = await connectAgent(t.url, agents[caller].jwt);
 
     // The revoked agent was connected, and a member, when its API token was revoked.
@@ -141,7 +159,7 @@ describe('the socket.io isolation matrix', () => {
   it('answers outsiders about the room exactly as about a room that does not exist', async () => {
     const unknown = randomUUID();
     const aboutARoom = CLIENT_EVENTS.filter((event) => 'room_id' in (PROBES[event](agents.member, '') as object));
-    expect(aboutARoom).toEqual(expect.arrayContaining(['room:join', 'message:send']));
+    expect(aboutARoom).toEqual(expect.arrayContaining(['room:join', 'message:send', 'claim', 'claims:list']));
     for (const caller of OUTSIDERS)
       for (const event of aboutARoom) {
         const client = clients[caller];

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Actor, AgentActor } from '../../identity/actor.model.js';
 import { registerAlertTools } from './mcp.alert-tools.js';
+import { registerClaimTools } from './mcp.claim-tools.js';
 import { registerFleetTools } from './mcp.fleet-tools.js';
 import { registerInboxTools } from './mcp.inbox-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
@@ -32,7 +33,9 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
         'agents: list_rooms, read_messages to catch up, send_message to post, wait_for_messages to block until ' +
         'someone answers, search_messages to find what was said in them. @name in a message addresses a member agent; send_direct_message writes to one agent ' +
         'privately; read_inbox lists what is addressed to you until you ack_inbox it. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
-        'acknowledge_alert their alerts.',
+        'acknowledge_alert their alerts. Before working on a shared task or file, claim it (claim with a TTL, ' +
+        'renew_claim while you work, release when done; list_claims shows who holds what) so that no two agents ' +
+        'do the same work.',
     },
   );
   registerRoomTools(server, context);
@@ -40,5 +43,6 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
   registerFleetTools(server, context);
   registerAlertTools(server, context);
   registerSearchTools(server, context);
+  registerClaimTools(server, context);
   return server;
 }

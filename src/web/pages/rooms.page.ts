@@ -5,6 +5,8 @@ import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';
+import { roomClaimsPart } from './room-claims.part.js';
+import type { ClaimPayload } from '../../modules/claims/claims.schemas.js';
 
 interface Base {
   user: UserIdentity;
@@ -54,6 +56,8 @@ export interface RoomPageOptions extends Base {
   /** Whether the page shows the newest messages (live updates append to it). */
   latest: boolean;
   canPost: boolean;
+  /** The room's live claims, as the wire carries them (the claims part renders them). */
+  claims: ClaimPayload[];
   error?: string | undefined;
 }
 
@@ -92,7 +96,7 @@ export function roomPage(o: RoomPageOptions): string {
     title: room.name,
     user: o.user,
     csrf: o.csrf,
-    scripts: ['/static/room.js'],
+    scripts: ['/static/room.js', '/static/room-claims.js'],
     body: html`<section class="card">
         <h1>${room.name}</h1>
         <p class="muted">
@@ -112,6 +116,8 @@ export function roomPage(o: RoomPageOptions): string {
           </ul>
         </details>
       </section>
+
+      ${roomClaimsPart({ roomId: room.id, claims: o.claims, now: new Date() })}
 
       <section class="card" aria-labelledby="messages-heading">
         <h2 id="messages-heading">Messages</h2>

@@ -145,6 +145,8 @@
   if (list.dataset.latest !== 'true' || !window.EventSource) return;
   var query = list.dataset.lastSeq ? '?after_seq=' + encodeURIComponent(list.dataset.lastSeq) : '';
   var source = new EventSource('/rooms/' + encodeURIComponent(roomId) + '/stream' + query);
+  // Other parts of the page (room-claims.js) listen on the same stream.
+  window.agenthubRoomStream = source;
   source.addEventListener('open', function () {
     status.textContent = 'Live';
     document.body.dataset.live = 'connected';

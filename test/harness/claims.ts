@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
+import { queryRows } from '../../src/db/client.js';
+import type { TestApp } from './app.js';
+import { headersOf, type Caller } from './rooms.js';
+
+/** A claim as the wire carries it (REST, socket acks and events, MCP). */
+export interface WireClaim {
+  id: string;
+  room_id: string;
+  resource: string;
+  mode: 'exclusive' | 'shared';
+  holder: { type: 'agent' | 'user'; id: string; name: string };
+  note: string | null;
+  created_at: string;
+  renewed_at: string | null;
+  expires_at: string;
+  released_at: string | null;
+}
+
+export interface WireConflict {
+  claim_id: string;
+  resource: string;
+  mode: 'exclusive' | 'shared';
+  holder: { type: 'agent' | 'user'; id: string; name: string };
+  expires_at: string;
+}
+
+export function claimOverRest(
+  t: TestApp,
+  by: Caller,
+  roomId: string,
+  payload: Record<string, unknown>,
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/rooms/${roomId}/claims`,
+    headers: headersOf(by),
+    payload: { ttl_seconds: 60, ...payload },
+  });
+}
+
+export function releaseOverRest(t: TestApp, by: Caller, roomId: string, claimId: string) {
+  return t.app.inject({ method: 'DELETE', url: `/api/v1/rooms/${roomId}/claims/${claimId}`, headers: headersOf(by) });
+}
+
+export function renewOverRest(t: TestApp, by: Caller, roomId: string, claimId: string, ttlSeconds: number) {
+  return t.app.inject({
+    method: 'PATCH',
+    url: `/api/v1/rooms/${roomId}/claims/${claimId}`,
+    headers: headersOf(by),
+    payload: { ttl_seconds: ttlSeconds },
+  });
+}
+
+export async function liveClaims(t: TestApp, by: Caller, roomId: string): Promise<WireClaim[]> {
+  const res = await t.app.inject({ url: `/api/v1/rooms/${roomId}/claims`, headers: headersOf(by) });
+  if (res.statusCode !== 200) throw new Error(`listing claims failed: ${res.statusCode} ${res.body}`);
+  return res.json<{ claims: WireClaim[] }>().claims;
+}
+
+/** Every stored claim row of a room (live or not), straight from the database. */
+export async function storedClaims(t: TestApp, roomId: string): Promise<Record<string, unknown>[]> {
+  return queryRows(t.database.db, sql`select * from room_claims where room_id = ${roomId} order by created_at`);
+}
