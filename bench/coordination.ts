@@ -1,5 +1,5 @@
-// npm run bench:coordination — claim and release round trips at 100 agents in one room, beside a plain room
-// send's round trip in the same run (issue 23's target: claim/release p99 ≤ 1.5 × the send's).
+// npm run bench:coordination — claim and release round trips and inbox reads at 100 agents in one room, beside a
+// plain room send's round trip in the same run (issue 23's target: claim/release and inbox p99 ≤ 1.5 × the send's).
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
@@ -20,7 +20,14 @@ const WORKERS = Number(env['BENCH_COORDINATION_WORKERS'] ?? 10);
 const DURATION_S = Number(env['BENCH_DURATION'] ?? 20);
 const root = join(import.meta.dirname, '..');
 
-type Operation = 'send' | 'claim' | 'release';
+type Operation = 'send' | 'claim' | 'release' | 'mention' | 'inbox' | 'ack';
+
+interface Worker {
+  socket: Socket;
+  jwt: string;
+  /** The agent this one mentions (the next worker), so every worker has an inbox to read. */
+  mentions: string;
+}
 
 async function timed(h: Histogram, work: () => Promise<{ ok?: boolean }>): Promise<void> {
   const started = performance.now();
@@ -29,18 +36,29 @@ async function timed(h: Histogram, work: () => Promise<{ ok?: boolean }>): Promi
   if (!ack.ok) throw new Error(`refused: ${JSON.stringify(ack)}`);
 }
 
-/** Each worker is one agent: a room send, then a claim of its own task, then its release; all acked. */
-async function claimRoundTrips(sockets: Socket[], roomId: string) {
+/**
+ * Each worker is one agent: a room send, then a claim of its own task and its release, then a send mentioning the
+ * next worker, a read of its own inbox (GET /api/v1/inbox) and the acknowledgement of what it found; all acked.
+ */
+async function coordinationRoundTrips(workers: Worker[], roomId: string, url: string) {
   const h: Record<Operation | 'claim+release', Histogram> = {
     send: createHistogram(),
     claim: createHistogram(),
     release: createHistogram(),
     'claim+release': createHistogram(),
+    mention: createHistogram(),
+    inbox: createHistogram(),
+    ack: createHistogram(),
   };
   const until = performance.now() + DURATION_S * 1000;
   const ask = (s: Socket, event: string, payload: object) =>
     s.timeout(30_000).emitWithAck(event, payload) as Promise<{ ok?: boolean; claim?: { id: string } }>;
-  const worker = async (socket: Socket, w: number) => {
+  const readInbox = async (jwt: string) => {
+    const response = await fetch(`${url}/api/v1/inbox?limit=50`, { headers: { authorization: `Bearer ${jwt}` } });
+    const body = (await response.json()) as { items?: { message: { id: string } }[] };
+    return { ok: response.ok, ids: (body.items ?? []).map((item) => item.message.id) };
+  };
+  const worker = async ({ socket, jwt, mentions }: Worker, w: number) => {
     for (let i = 0; performance.now() < until; i++) {
       await timed(h.send, () => ask(socket, 'message:send', { room_id: roomId, body: `bench|${performance.now()}|` }));
       const pair = performance.now();
@@ -52,17 +70,21 @@ async function claimRoundTrips(sockets: Socket[], roomId: string) {
       });
       await timed(h.release, () => ask(socket, 'claim:release', { room_id: roomId, claim_id: claimId }));
       h['claim+release'].record(performance.now() - pair);
+      await timed(h.mention, () => ask(socket, 'message:send', { room_id: roomId, body: `@${mentions} bench ${i}` }));
+      let ids: string[] = [];
+      await timed(h.inbox, async () => {
+        const read = await readInbox(jwt);
+        ids = read.ids;
+        return read;
+      });
+      if (ids.length > 0) await timed(h.ack, () => ask(socket, 'inbox:ack', { message_ids: ids }));
     }
   };
-  await Promise.all(sockets.slice(0, WORKERS).map((s, w) => worker(s, w)));
+  await Promise.all(workers.map((x, w) => worker(x, w)));
   return h;
 }
 
-// ── Inbox reads ───────────────────────────────────────────────────────────────────────────────────────────────
-// Reserved: issue 23 also asks for inbox reads at 100 agents beside the same send. Whoever builds the inbox adds
-// `inboxRoundTrips(sockets, roomId)` here (read → ack, timed like claimRoundTrips) and a row in `report` below.
-
-function report(h: Awaited<ReturnType<typeof claimRoundTrips>>, pgVersion: string): string {
+function report(h: Awaited<ReturnType<typeof coordinationRoundTrips>>, pgVersion: string): string {
   const send99 = h.send.percentile(99);
   const row = (name: string, x: Histogram) => [
     name,
@@ -74,13 +96,15 @@ function report(h: Awaited<ReturnType<typeof claimRoundTrips>>, pgVersion: strin
   ];
   const met = (x: Histogram) => x.percentile(99) <= 1.5 * send99;
   return [
-    '## Coordination: claims beside a room send',
+    '## Coordination: claims and inbox reads beside a room send',
     '',
     `\`npm run bench:coordination\`, ${new Date().toISOString().slice(0, 10)}: ${machineLine()}, Postgres ${pgVersion}.`,
     `One built AgentHub process (NODE_ENV=production); ${AGENTS} agents connected over socket.io (websocket) in one`,
     `room; ${WORKERS} of them loop for ${DURATION_S} s, each waiting for every ack: \`message:send\` (broadcast to the`,
     `${AGENTS} members), \`claim\` of a task of its own (granted; \`claim:created\` to the room), \`claim:release\``,
-    '(`claim:released` to the room). Round trip = emit to ack, in milliseconds, measured by the client.',
+    '(`claim:released` to the room), a send mentioning the next worker (`@bulk-N`: a `message_recipients` row in',
+    "the send's statement), `GET /api/v1/inbox` of its own inbox (HTTP, keep-alive) and `inbox:ack` of what it found.",
+    'Round trip = emit to ack (or request to response), in milliseconds, measured by the client.',
     '',
     table(
       ['operation', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 / send p99'],
@@ -89,15 +113,18 @@ function report(h: Awaited<ReturnType<typeof claimRoundTrips>>, pgVersion: strin
         row('claim', h.claim),
         row('claim:release', h.release),
         row('claim + release', h['claim+release']),
+        row('message:send with @mention', h.mention),
+        row('GET /api/v1/inbox', h.inbox),
+        row('inbox:ack', h.ack),
       ],
     ),
     '',
-    `Target (issue 23): claim and release p99 ≤ 1.5 × the send's p99 — claim ${met(h.claim) ? 'met' : 'missed'},`,
-    `release ${met(h.release) ? 'met' : 'missed'}. A claim is five database round trips (begin, the room's advisory`,
+    `Target (issue 23): claim, release and inbox p99 ≤ 1.5 × the send's p99 — claim ${met(h.claim) ? 'met' : 'missed'},`,
+    `release ${met(h.release) ? 'met' : 'missed'}, inbox read ${met(h.inbox) ? 'met' : 'missed'}, inbox ack ${met(h.ack) ? 'met' : 'missed'}.`,
+    "A claim is five database round trips (begin, the room's advisory",
     'lock, the live claims, the insert, commit: ADR 0019), after the room and membership reads; a send is',
     'group-committed with the sends beside it. All workers claim in one room, so their claims queue on that',
     "room's lock one after another: this is the worst case of ADR 0019's per-room serialization.",
-    'Inbox reads at 100 agents are not measured yet (the inbox is another part of issue 23).',
   ].join('\n');
 }
 
@@ -143,7 +170,12 @@ async function main() {
     if (connected.failed) throw new Error(`${connected.failed} sockets failed: ${connected.firstError}`);
     sockets = connected.sockets;
     console.log(`${sockets.length} agents connected; running ${DURATION_S} s with ${WORKERS} working...`);
-    const h = await claimRoundTrips(sockets, roomId);
+    const workers = fleet.agents.slice(0, WORKERS).map((a, w) => ({
+      socket: sockets[w]!,
+      jwt: a.jwt,
+      mentions: `bulk-${(w + 1) % WORKERS}`, // createBulkFleet names its agents bulk-0, bulk-1, … in order
+    }));
+    const h = await coordinationRoundTrips(workers, roomId, hub.url);
     await quiesce();
     const pgVersion =
       (await admin.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]?.v ?? '?';

@@ -31,10 +31,10 @@ const TOOLS = [
   'list_rooms',
   'read_inbox',
   'read_messages',
-  'send_direct_message',
-  'search_messages',
   'release',
   'renew_claim',
+  'search_messages',
+  'send_direct_message',
   'send_message',
   'wait_for_messages',
 ];
