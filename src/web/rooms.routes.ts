@@ -69,8 +69,7 @@ export const roomPageRoutes: RouteModule = (app, ctx) => {
     { config: { auth: ['user'] }, schema: { hide: true, params, body: postForm } },
     (request, reply) =>
       asPage(ctx.config, request, reply, async (actor) => {
-        const room = await rooms.load(request.params.id, actor);
-        await rooms.ensureCanPost(actor, room);
+        const room = await rooms.loadToPost(request.params.id, actor);
         await rooms.send(actor, { roomId: room.id, body: request.body.body });
         return reply.redirect(`/rooms/${room.id}`, 303);
       }),

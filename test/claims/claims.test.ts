@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOM_LIVE_CLAIMS_MAX } from '../../src/modules/claims/claims.service.js';
 import { createTestApp, startTestServer, type TestApp } from '../harness/app.js';
 import { createTestDatabase } from '../harness/database.js';
 import {
@@ -361,6 +363,47 @@ describe('claims of a room', () => {
     expect(await asOutsider.fails('claim', { room: room.id, resource: 'task:1', ttl_seconds: 60 })).toMatch(
       /not_found/,
     );
+  });
+
+  it('compares an exact claim with a live glob over it by overlap and mode, whichever was first', async () => {
+    const docs = await createRoom(t, owner);
+    const [reader, writer] = await Promise.all(
+      ['reader', 'writer'].map((name) => createRoomAgent(t, admin, { owner, rooms: [docs.id], name })),
+    );
+    const glob = claimed(await claimOverRest(t, reader!, docs.id, { resource: 'file:docs/**', mode: 'shared' }));
+    // Shared beside shared: granted. Exclusive inside the shared glob: refused, naming the glob.
+    claimed(await claimOverRest(t, writer!, docs.id, { resource: 'file:docs/a.md', mode: 'shared' }));
+    const refused = await claimOverRest(t, writer!, docs.id, { resource: 'file:docs/guide/b.md' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ conflicts: WireConflict[] }>().conflicts.map((c) => c.claim_id)).toEqual([glob.id]);
+    // Outside the glob: granted exclusively.
+    const outside = claimed(await claimOverRest(t, writer!, docs.id, { resource: 'file:src/b.md' }));
+    // And the other way round: a glob over a live exclusive claim is refused, naming it.
+    const over = await claimOverRest(t, reader!, docs.id, { resource: 'file:src/*.md', mode: 'shared' });
+    expect(over.json<{ conflicts: WireConflict[] }>().conflicts.map((c) => c.claim_id)).toEqual([outside.id]);
+  });
+
+  it(`refuses a claim in a room holding ${ROOM_LIVE_CLAIMS_MAX} live claims with 409, exact or glob, and stores nothing`, async () => {
+    const full = await createRoom(t, owner);
+    const filler = await createRoomAgent(t, admin, { owner, rooms: [full.id], name: 'filler' });
+    await t.database.db.execute(sql`
+      insert into room_claims (room_id, resource, mode, holder_agent_id, expires_at)
+      select ${full.id}::uuid, 'task:filler-' || g, 'exclusive', ${filler.agent.id}::uuid, now() + interval '1 hour'
+      from generate_series(1, ${ROOM_LIVE_CLAIMS_MAX}::int) g`);
+    for (const resource of ['task:one-more', 'task:other-*']) {
+      const refused = await claimOverRest(t, filler, full.id, { resource });
+      expect(refused.statusCode, resource).toBe(409);
+      expect(refused.json<{ error: string; limit: number }>()).toMatchObject({
+        error: 'too_many_claims',
+        limit: ROOM_LIVE_CLAIMS_MAX,
+      });
+    }
+    expect(await storedClaims(t, full.id)).toHaveLength(ROOM_LIVE_CLAIMS_MAX);
+    // An ended claim no longer counts.
+    await t.database.db.execute(
+      sql`update room_claims set released_at = now() where room_id = ${full.id}::uuid and resource = 'task:filler-1'`,
+    );
+    claimed(await claimOverRest(t, filler, full.id, { resource: 'task:one-more' }));
   });
 
   it('lets exactly one of many concurrent claims for one resource win, and all claims of distinct ones', async () => {

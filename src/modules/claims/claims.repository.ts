@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { queryRows, type Db } from '../../db/client.js';
 import { agents, roomClaims, users, type ClaimMode, type RoomClaimRow } from '../../db/schema/index.js';
 
 export interface ClaimHolder {
@@ -8,6 +8,14 @@ export interface ClaimHolder {
   name: string;
 }
 export type ClaimWithHolder = RoomClaimRow & { holder: ClaimHolder };
+
+/** What the database decided for a claim of an exact resource (drizzle/0005_claim_exact_resource.sql). */
+export type ExactClaimOutcome =
+  | { outcome: 'granted'; claim: RoomClaimRow }
+  | { outcome: 'conflict'; held: ClaimWithHolder[] }
+  | { outcome: 'full' }
+  /** A live glob claim might overlap it: decide under the lock in JS (`underRoomLock`). */
+  | { outcome: 'glob' };
 
 export interface NewClaim {
   roomId: string;
@@ -122,9 +130,70 @@ function joined(row: { claim: RoomClaimRow; agentName: string | null; userName: 
   return { ...claim, holder };
 }
 
+// A type, not an interface: queryRows wants a record.
+type ExactClaimRow = {
+  outcome: 'granted' | 'conflict' | 'full' | 'glob';
+  id: string;
+  room_id: string;
+  resource: string;
+  mode: ClaimMode;
+  holder_agent_id: string | null;
+  holder_user_id: string | null;
+  note: string | null;
+  created_at: Date | string;
+  renewed_at: Date | string | null;
+  expires_at: Date | string;
+  released_at: Date | string | null;
+  holder_name: string | null;
+};
+
+const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+const asDateOrNull = (value: Date | string | null) => (value === null ? null : asDate(value));
+
+function claimRow(row: ExactClaimRow): RoomClaimRow {
+  return {
+    id: row.id,
+    roomId: row.room_id,
+    resource: row.resource,
+    mode: row.mode,
+    holderAgentId: row.holder_agent_id,
+    holderUserId: row.holder_user_id,
+    note: row.note,
+    createdAt: asDate(row.created_at),
+    renewedAt: asDateOrNull(row.renewed_at),
+    expiresAt: asDate(row.expires_at),
+    releasedAt: asDateOrNull(row.released_at),
+  };
+}
+
 export function createClaimsRepository({ db }: { db: Db }) {
   return {
     ...queriesOver(db),
+    /**
+     * A claim of an exact resource (no wildcard), decided by the database in one statement under the room's
+     * claims lock: granted, refused for the live claims holding it, refused for a full room, or handed back
+     * ('glob') when a live glob claim might overlap it, which only `resourcesOverlap` can tell.
+     */
+    claimExact: async (claim: NewClaim, liveMax: number): Promise<ExactClaimOutcome> => {
+      const rows = await queryRows<ExactClaimRow>(
+        db,
+        sql`select * from claim_exact_resource(${CLAIMS_LOCK_SPACE}::int, ${claim.roomId}::uuid, ${claim.resource}::text,
+              ${claim.mode}::text, ${claim.holderAgentId}::uuid, ${claim.holderUserId}::uuid, ${claim.note}::text,
+              ${claim.ttlSeconds}::int, ${liveMax}::int)`,
+      );
+      const first = rows[0];
+      if (first?.outcome === 'granted') return { outcome: 'granted', claim: claimRow(first) };
+      const outcome = first?.outcome;
+      if (outcome === 'conflict')
+        return {
+          outcome,
+          held: rows.map((row) =>
+            joined({ claim: claimRow(row), agentName: row.holder_name, userName: row.holder_name }),
+          ),
+        };
+      if (outcome === 'full' || outcome === 'glob') return { outcome };
+      throw new Error('claim_exact_resource answered no outcome');
+    },
     /**
      * Runs `work` in a transaction holding the room's claims lock (`pg_advisory_xact_lock`, released at
      * commit or rollback): every claim and renewal of one room is decided one after another, on any instance.

@@ -4,7 +4,7 @@ import type { AppEventBus } from '../../lib/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { roomArchived } from '../rooms/rooms.errors.js';
 import { roomResource, type RoomsService } from '../rooms/rooms.service.js';
-import { resourcesOverlap } from './claim-resources.js';
+import { isGlob, resourcesOverlap } from './claim-resources.js';
 import {
   claimConflict,
   claimEnded,
@@ -13,13 +13,13 @@ import {
   notTheHolder,
   tooManyClaims,
 } from './claims.errors.js';
-import type { ClaimHolder, ClaimsRepository, ClaimWithHolder } from './claims.repository.js';
+import type { ClaimHolder, ClaimsRepository, ClaimWithHolder, NewClaim } from './claims.repository.js';
 import { presentClaim, presentConflict } from './claims.schemas.js';
 import type { ClaimMode } from '../../db/schema/index.js';
 
 interface Deps {
   repository: ClaimsRepository;
-  rooms: Pick<RoomsService, 'load' | 'ensureCanPost'>;
+  rooms: Pick<RoomsService, 'load' | 'loadToPost'>;
   events: AppEventBus;
   metrics: Pick<Metrics, 'claims'>;
 }
@@ -68,30 +68,55 @@ export function createClaimsService({ repository, rooms, events, metrics }: Deps
   const announce = (change: 'created' | 'renewed' | 'released' | 'expired', claim: ClaimWithHolder) =>
     events.emit('claim.changed', { roomId: claim.roomId, change, claim: presentClaim(claim) });
 
+  /** An exact resource, decided in one statement; undefined when a live glob claim leaves it to JS. */
+  async function decidedBySql(claim: NewClaim, holder: ClaimHolder): Promise<Outcome | undefined> {
+    if (isGlob(claim.resource)) return undefined;
+    const decided = await repository.claimExact(claim, ROOM_LIVE_CLAIMS_MAX);
+    switch (decided.outcome) {
+      case 'granted':
+        return { claim: { ...decided.claim, holder } };
+      case 'conflict':
+        return { held: decided.held };
+      case 'full':
+        throw tooManyClaims(undefined, { limit: ROOM_LIVE_CLAIMS_MAX });
+      case 'glob':
+        return undefined;
+    }
+  }
+
+  /** Any resource, globs included: the room's live claims read under its lock and compared here. */
+  function decidedInJs(claim: NewClaim, holder: ClaimHolder): Promise<Outcome> {
+    return repository.underRoomLock(claim.roomId, async (locked): Promise<Outcome> => {
+      const live = await locked.active(claim.roomId);
+      const held = live.filter((c) => conflicts(c, claim));
+      if (held.length > 0) return { held };
+      if (live.length >= ROOM_LIVE_CLAIMS_MAX) throw tooManyClaims(undefined, { limit: ROOM_LIVE_CLAIMS_MAX });
+      const row = await locked.insert(claim);
+      if (!row) throw new Error('the claim insert returned no row');
+      return { claim: { ...row, holder } };
+    });
+  }
+
   return {
-    /** Anyone who may post in the room may claim in it (agents: its members). */
+    /**
+     * Anyone who may post in the room may claim in it (agents: its members). An exact resource is decided by
+     * the database in one statement (the common case: one round trip), a glob by `resourcesOverlap` under the
+     * same lock.
+     */
     async claim(actor: Actor, roomRef: string, input: ClaimInput): Promise<{ claim: ClaimWithHolder }> {
-      const room = await rooms.load(roomRef, actor);
-      await rooms.ensureCanPost(actor, room);
+      const room = await rooms.loadToPost(roomRef, actor);
       if (room.archivedAt) throw roomArchived();
       const holder = holderOf(actor);
-      const outcome = await repository.underRoomLock(room.id, async (locked): Promise<Outcome> => {
-        const live = await locked.active(room.id);
-        const held = live.filter((c) => conflicts(c, input));
-        if (held.length > 0) return { held };
-        if (live.length >= ROOM_LIVE_CLAIMS_MAX) throw tooManyClaims(undefined, { limit: ROOM_LIVE_CLAIMS_MAX });
-        const row = await locked.insert({
-          roomId: room.id,
-          resource: input.resource,
-          mode: input.mode,
-          holderAgentId: holder.type === 'agent' ? holder.id : null,
-          holderUserId: holder.type === 'user' ? holder.id : null,
-          note: input.note ?? null,
-          ttlSeconds: input.ttlSeconds,
-        });
-        if (!row) throw new Error('the claim insert returned no row');
-        return { claim: { ...row, holder } };
-      });
+      const claim: NewClaim = {
+        roomId: room.id,
+        resource: input.resource,
+        mode: input.mode,
+        holderAgentId: holder.type === 'agent' ? holder.id : null,
+        holderUserId: holder.type === 'user' ? holder.id : null,
+        note: input.note ?? null,
+        ttlSeconds: input.ttlSeconds,
+      };
+      const outcome = (await decidedBySql(claim, holder)) ?? (await decidedInJs(claim, holder));
       if ('held' in outcome) {
         refused.inc();
         const first = outcome.held[0];

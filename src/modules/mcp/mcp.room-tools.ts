@@ -111,8 +111,7 @@ export function registerRoomTools(server: McpServer, context: ToolContext): void
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     guarded('send_message', context, async (args) => {
-      const room = await rooms.load(args.room, actor);
-      await rooms.ensureCanPost(actor, room);
+      const room = await rooms.loadToPost(args.room, actor);
       const { message, duplicate } = await rooms.send(actor, {
         roomId: room.id,
         body: args.body,

@@ -187,8 +187,7 @@ export const roomsRoutes: RouteModule = (app, ctx) => {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const room = await rooms.load(request.params.id, actor);
-      await rooms.ensureCanPost(actor, room);
+      const room = await rooms.loadToPost(request.params.id, actor);
       const { message, duplicate } = await rooms.send(actor, {
         roomId: room.id,
         body: request.body.body,

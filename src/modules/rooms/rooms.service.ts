@@ -63,18 +63,16 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
     return authorize(actor, 'manage', roomResource(room)) || (await repository.isMember(room.id, actor.agent.id));
   }
 
+  /** By uuid or slug, whoever may see it or not. */
+  function find(idOrSlug: string, actor: Actor): Promise<RoomRow | undefined> {
+    if (UUID.test(idOrSlug)) return repository.findById(idOrSlug);
+    if (actor.kind === 'user') return repository.findBySlug(idOrSlug, [actor.user.id], [...actor.teams.keys()]);
+    return repository.findBySlug(idOrSlug, [actor.agent.ownerId], actor.agent.teamId ? [actor.agent.teamId] : []);
+  }
+
   /** By uuid or slug; 404 for rooms the actor may not see. */
   async function load(idOrSlug: string, actor: Actor): Promise<RoomRow> {
-    let room: RoomRow | undefined;
-    if (UUID.test(idOrSlug)) room = await repository.findById(idOrSlug);
-    else if (actor.kind === 'user')
-      room = await repository.findBySlug(idOrSlug, [actor.user.id], [...actor.teams.keys()]);
-    else
-      room = await repository.findBySlug(
-        idOrSlug,
-        [actor.agent.ownerId],
-        actor.agent.teamId ? [actor.agent.teamId] : [],
-      );
+    const room = await find(idOrSlug, actor);
     if (!room || !(await canRead(actor, room))) throw roomNotFound();
     return room;
   }
@@ -84,6 +82,27 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
       if (!(await isParticipant(actor, room))) throw roomNotFound();
     } else if (actor.kind === 'user') ensure(actor, 'use', roomResource(room));
     else if (!(await repository.isMember(room.id, actor.agent.id))) throw notAMember();
+  }
+
+  /**
+   * `load` then `ensureCanPost`, reading an agent's membership once (it decides both: a member reads and posts;
+   * an admin agent that is not a member reads, and is told it is not a member).
+   */
+  async function loadToPost(idOrSlug: string, actor: Actor): Promise<RoomRow> {
+    if (actor.kind === 'user') {
+      const room = await load(idOrSlug, actor);
+      await ensureCanPost(actor, room);
+      return room;
+    }
+    const room = await find(idOrSlug, actor);
+    if (!room) throw roomNotFound();
+    if (room.kind === 'direct') {
+      if (!(await isParticipant(actor, room))) throw roomNotFound();
+      return room;
+    }
+    if (await repository.isMember(room.id, actor.agent.id)) return room;
+    if (!authorize(actor, 'manage', roomResource(room))) throw roomNotFound();
+    throw notAMember();
   }
 
   /** The agents a body's mentions address, or a 400 naming who is not a member; none without an `@`. */
@@ -348,6 +367,7 @@ export function createRoomsService({ config, repository, agents, teams, audit, e
     roomsOfAgent: (agentId: string) => repository.listForAgent(agentId),
     isMember: (roomId: string, agentId: string) => repository.isMember(roomId, agentId),
     ensureCanPost,
+    loadToPost,
   };
 }
 
