@@ -61,7 +61,8 @@ describe.skipIf(!hasChromium)('mentions, threads and the inbox in the browser', 
     const { room: dm } = await direct(server, admin, alpha.agent.id, 'hello alpha');
     expect((await postMessage(server, alpha, dm.id, 'hello human')).statusCode).toBe(201);
     await page.goto(`${server.url}/dashboard`);
-    await expect(page.locator('#inbox-badge').textContent({ timeout: 5000 })).resolves.toBe('1');
+    // The badge fills in after its fetch answers: wait for the text, not only the element.
+    await expect.poll(() => page.locator('#inbox-badge').textContent(), { timeout: 5000 }).toBe('1');
     await page.getByRole('link', { name: /Inbox/ }).click();
     await page.locator('#inbox li', { hasText: 'hello human' }).waitFor();
     await page.getByRole('button', { name: 'Acknowledge' }).click();
