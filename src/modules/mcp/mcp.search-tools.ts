@@ -49,7 +49,7 @@ export function registerSearchTools(server: McpServer, context: ToolContext): vo
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     guarded('search_messages', context, async (args) => {
-      const { hits, nextCursor } = await ctx.services.search.search(actor, {
+      const { hits, nextCursor, rankedSince } = await ctx.services.search.search(actor, {
         q: args.query,
         room: args.room,
         from: parseTime(args.from, 'from'),
@@ -57,7 +57,7 @@ export function registerSearchTools(server: McpServer, context: ToolContext): vo
         cursor: args.cursor,
         limit: args.limit,
       });
-      return { results: hits.map(presentHit), next_cursor: nextCursor };
+      return { results: hits.map(presentHit), next_cursor: nextCursor, ranked_since: rankedSince };
     }),
   );
 }
