@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
-import { testConfig, type Config } from '../src/config.js';
+import { envSchema, testConfig, type Config } from '../src/config.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { sessionCookieName } from '../src/identity/http/session-cookie.js';
@@ -27,6 +27,7 @@ const REQUESTS = Number(process.env['BENCH_SEARCH_REQUESTS'] ?? 200);
 const WARMUP = 20;
 const ADMIN_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SKIP_PGLITE = process.env['BENCH_SEARCH_SKIP_PGLITE'] === '1';
+const DEFAULT_RANK_WINDOW = envSchema.shape.SEARCH_RANK_WINDOW.parse(undefined);
 
 const SHAPES = [
   { shape: 'common word', q: 'error' },
@@ -246,7 +247,9 @@ one message in 5,000). The person reads 20 rooms (their own 10 and a team's 10: 
 member of ${AGENT_ROOMS}, the server admin reads every room. Each cell: ${REQUESTS} sequential requests after ${WARMUP}
 warm-up ones, over HTTP (keep-alive) to an app in the same process, \`limit=20\`. "page 2" is the next page through
 \`next_cursor\`. Baseline, in the same run: the bare SQL match of the same words in the same rooms (GIN lookup, rank,
-top 21; no HTTP, auth, tenancy subquery or snippets; over every room for the admin).
+top 21; no HTTP, auth, tenancy subquery or snippets; over every room for the admin). The route ranks only the
+newest ${fmt(DEFAULT_RANK_WINDOW)} matches (\`SEARCH_RANK_WINDOW\`); the bare SQL ranks them all, so for the admin's common
+word it is the cost of the search without that bound.
 
 ${table(
   [

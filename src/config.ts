@@ -10,6 +10,7 @@ import { metricsEnv } from './config/metrics.env.js';
 import { rateLimitsEnv } from './config/rate-limits.env.js';
 import { roomsEnv } from './config/rooms.env.js';
 import { scaleEnv } from './config/scale.env.js';
+import { searchEnv } from './config/search.env.js';
 import { resolveSecret } from './config/secrets.js';
 import { serverEnv } from './config/server.env.js';
 import { wakeEnv } from './config/wake.env.js';
@@ -29,6 +30,7 @@ export const envSchema = z.object({
   ...metricsEnv,
   ...roomsEnv,
   ...scaleEnv,
+  ...searchEnv,
   ...alertsEnv,
   ...wakeEnv,
 });

@@ -123,7 +123,11 @@ export function createServices({
   });
   const direct = createDirectService({ repository: roomsRepository, rooms, agents, audit, events });
   const inbox = createInboxService({ repository: createInboxRepository({ db }), rooms, log });
-  const search = createSearchService({ repository: createSearchRepository({ db }), rooms });
+  const search = createSearchService({
+    repository: createSearchRepository({ db }),
+    rooms,
+    rankWindow: config.SEARCH_RANK_WINDOW,
+  });
   const claims = createClaimsService({ repository: createClaimsRepository({ db }), rooms, events, metrics });
   const alerting = createAlerting({
     config,

@@ -23,6 +23,7 @@ export interface WireHit {
 export interface WireSearchPage {
   results: WireHit[];
   next_cursor: string | null;
+  ranked_since: string | null;
 }
 
 export function searchRequest(

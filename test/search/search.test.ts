@@ -148,6 +148,10 @@ describe('searching messages', () => {
   });
 
   it('answers a search that matches nothing with an empty page', async () => {
-    expect(await search(t, alice, { q: 'xylophonist' })).toEqual({ results: [], next_cursor: null });
+    expect(await search(t, alice, { q: 'xylophonist' })).toEqual({
+      results: [],
+      next_cursor: null,
+      ranked_since: null,
+    });
   });
 });

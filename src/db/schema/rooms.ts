@@ -85,6 +85,8 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex('messages_room_seq_unique').on(t.roomId, t.seq),
     index('messages_room_seq_desc_idx').on(t.roomId, t.seq.desc()),
+    // Search's newest matches first, walked backwards (migration 0006); id orders messages of the same microsecond.
+    index('messages_created_idx').on(t.createdAt, t.id),
     // Retry-safe sends: one stored message per (room, sender, client_msg_id).
     uniqueIndex('messages_agent_client_msg_unique')
       .on(t.roomId, t.senderAgentId, t.clientMsgId)

@@ -44,12 +44,13 @@ export function registerSearchTools(server: McpServer, context: ToolContext): vo
         'Finds messages by their words in the rooms you can read (your rooms; an admin agent: every room of its ' +
         'owner and team; direct conversations you take part in), best match first, then newest. Each result has ' +
         'its room, seq (read_messages with since_seq = seq - 1 reads it and what followed), sender, time and a ' +
-        'snippet; snippet_parts marks the matched words. Pass next_cursor back as cursor for more.',
+        'snippet; snippet_parts marks the matched words. Pass next_cursor back as cursor for more. Only the newest ' +
+        'matches are ranked (5,000 by default): when ranked_since is set, search again with to = ranked_since for older ones.',
       inputSchema: searchMessagesInput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     guarded('search_messages', context, async (args) => {
-      const { hits, nextCursor } = await ctx.services.search.search(actor, {
+      const { hits, nextCursor, rankedSince } = await ctx.services.search.search(actor, {
         q: args.query,
         room: args.room,
         from: parseTime(args.from, 'from'),
@@ -57,7 +58,7 @@ export function registerSearchTools(server: McpServer, context: ToolContext): vo
         cursor: args.cursor,
         limit: args.limit,
       });
-      return { results: hits.map(presentHit), next_cursor: nextCursor };
+      return { results: hits.map(presentHit), next_cursor: nextCursor, ranked_since: rankedSince };
     }),
   );
 }

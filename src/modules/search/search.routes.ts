@@ -19,7 +19,7 @@ export const searchRoutes: RouteModule = (app, ctx) => {
     },
     async (request) => {
       const query = request.query;
-      const { hits, nextCursor } = await search.search(actorOf(request), {
+      const { hits, nextCursor, rankedSince } = await search.search(actorOf(request), {
         q: query.q,
         room: query.room_id,
         from: query.from,
@@ -27,7 +27,7 @@ export const searchRoutes: RouteModule = (app, ctx) => {
         cursor: query.cursor,
         limit: query.limit,
       });
-      return { results: hits.map(presentHit), next_cursor: nextCursor };
+      return { results: hits.map(presentHit), next_cursor: nextCursor, ranked_since: rankedSince };
     },
   );
 };

@@ -34,7 +34,14 @@ export const searchHitSchema = z.object({
   snippet_parts: z.array(snippetPart),
 });
 
-export const searchPageSchema = z.object({ results: z.array(searchHitSchema), next_cursor: z.string().nullable() });
+export const searchPageSchema = z.object({
+  results: z.array(searchHitSchema),
+  next_cursor: z.string().nullable(),
+  ranked_since: z
+    .string()
+    .nullable()
+    .describe('Set when the search matched more messages than it ranks: only matches from then on were ranked.'),
+});
 
 export type SearchHitPayload = z.infer<typeof searchHitSchema>;
 

@@ -3,7 +3,7 @@ import { roomNotFound } from '../rooms/rooms.errors.js';
 import type { RoomsService } from '../rooms/rooms.service.js';
 import { decodeCursor, encodeCursor, searchKey } from './search.cursor.js';
 import { searchErrors } from './search.errors.js';
-import type { ReadScope, SearchRepository, SearchRooms, SearchRow } from './search.repository.js';
+import type { RankWindow, ReadScope, SearchRepository, SearchRooms, SearchRow } from './search.repository.js';
 import { newMarkers, splitHeadline, type SnippetPart } from './search.snippets.js';
 
 /** Longest q, in UTF-16 code units (what a browser's maxlength counts): far beyond any real search, short enough that parsing it costs nothing. */
@@ -26,6 +26,18 @@ export type SearchHit = Omit<SearchRow, 'headline' | 'position'> & { snippet: st
 interface Deps {
   repository: SearchRepository;
   rooms: Pick<RoomsService, 'load'>;
+  /** Most matches one search ranks: its newest (SEARCH_RANK_WINDOW). */
+  rankWindow: number;
+}
+
+export interface SearchPage {
+  hits: SearchHit[];
+  nextCursor: string | null;
+  /**
+   * When the search had more matches than it ranks: the millisecond after the oldest message ranked (older matches
+   * were left out; `to` set to it searches them). Null when every match was ranked.
+   */
+  rankedSince: string | null;
 }
 
 /** The rooms an actor reads, as rooms.service `list` and `canRead` decide (direct rooms: participants only). */
@@ -56,7 +68,12 @@ function checkInput(input: SearchRequest): { q: string; key: string } {
   return { q, key };
 }
 
-export function createSearchService({ repository, rooms }: Deps) {
+/** The millisecond after a microsecond timestamp's own: `to` set to it leaves out no match older than the edge. */
+function theMillisecondAfter(exact: string): string {
+  return new Date(Date.parse(exact) + 1).toISOString();
+}
+
+export function createSearchService({ repository, rooms, rankWindow }: Deps) {
   /** The rooms to search: the one asked for (404 unless the actor reads it), or every room the actor reads. */
   async function roomsToSearch(actor: Actor, scope: ReadScope, ref: string | undefined): Promise<SearchRooms> {
     if (ref === undefined) {
@@ -71,34 +88,44 @@ export function createSearchService({ repository, rooms }: Deps) {
   }
 
   return {
-    /** Ranked matches among the messages the actor may read, best first, then newest first. */
-    async search(actor: Actor, input: SearchRequest): Promise<{ hits: SearchHit[]; nextCursor: string | null }> {
+    /**
+     * Ranked matches among the messages the actor may read, best first, then newest first: the newest `rankWindow`
+     * matches, fixed by the first page for the pages after it (its cursor carries the window's oldest message).
+     */
+    async search(actor: Actor, input: SearchRequest): Promise<SearchPage> {
       const { q, key } = checkInput(input);
-      const after = input.cursor !== undefined ? decodeCursor(input.cursor, key) : undefined;
+      const cursor = input.cursor !== undefined ? decodeCursor(input.cursor, key) : undefined;
       const scope = scopeOf(actor);
       const searched = await roomsToSearch(actor, scope, input.room);
       const parsed = await repository.inspectQuery(q);
       if (parsed.nodes === 0) throw searchErrors.queryWithoutTerms();
       if (parsed.tree === 'T') throw searchErrors.queryOnlyExcludes();
-      if ('ids' in searched && searched.ids.length === 0) return { hits: [], nextCursor: null };
+      if ('ids' in searched && searched.ids.length === 0) return { hits: [], nextCursor: null, rankedSince: null };
       const markers = newMarkers();
-      const rows = await repository.search({
+      const window: RankWindow = cursor?.window ?? { newest: rankWindow };
+      const result = await repository.search({
         rooms: searched,
+        window,
         q,
         from: input.from,
         to: input.to,
-        after,
+        after: cursor?.position,
         limit: input.limit + 1,
         markers,
       });
-      const page = rows.slice(0, input.limit);
+      const oldest = 'oldest' in window ? window.oldest : result.oldest;
+      const page = result.rows.slice(0, input.limit);
       const last = page.at(-1);
       return {
         hits: page.map(({ headline, position: _position, ...row }) => {
           const { snippet, parts } = splitHeadline(headline, markers);
           return { ...row, snippet, parts };
         }),
-        nextCursor: rows.length > input.limit && last ? encodeCursor(last.position, key) : null,
+        nextCursor:
+          result.rows.length > input.limit && last
+            ? encodeCursor({ position: last.position, window: { oldest } }, key)
+            : null,
+        rankedSince: oldest ? theMillisecondAfter(oldest.createdAt) : null,
       };
     },
   };
