@@ -1,16 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { createSecretBox } from '../../src/lib/secret-box.js';
 import { freePort } from '../harness/cli.js';
 import { addressedMessage } from '../harness/wake.js';
-import { reliabilityStore, SECRETS, startServer } from './processes.js';
+import { crashWhileHeld, startHoldingReceiver, type HoldingReceiver } from './holding-receiver.js';
+import { reliabilityStore, SECRETS } from './processes.js';
 import { seedWorld } from './world.js';
 
 const SLEEPERS = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * kill -9 of the server while wake calls are in flight (the receiver holds every request open), restart on
@@ -21,27 +19,12 @@ describe('a server killed with SIGKILL with wake calls pending', { timeout: 300_
   const store = reliabilityStore('crash-wake');
   let env: Record<string, string>;
   let port: number;
-  let receiver: Server;
-  let holding = true;
-  const held: string[] = [];
-  const answered = new Map<string, number>();
+  let receiver: HoldingReceiver;
   const messageIds: string[] = [];
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const key = String(req.headers['x-agenthub-delivery']);
-      req.resume();
-      req.on('end', () => {
-        if (holding) {
-          held.push(key);
-          return; // never answered: the sender's timeout or the crash ends it
-        }
-        answered.set(key, (answered.get(key) ?? 0) + 1);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/wake`;
+    receiver = await startHoldingReceiver('/wake');
+    const url = receiver.url;
 
     const database = await store.prepare();
     const world = await seedWorld(database, { label: 'crash-wake', talkers: SLEEPERS + 1 });
@@ -77,29 +60,15 @@ describe('a server killed with SIGKILL with wake calls pending', { timeout: 300_
     };
   });
   afterAll(async () => {
-    receiver.closeAllConnections();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
     await store.remove();
   });
 
   it('delivers every pending wake after the restart, once per wake id, each message covered once', async () => {
-    const base = `http://127.0.0.1:${port}`;
-    let server = await startServer(env, base);
-    const deadline = Date.now() + 30_000;
-    while (new Set(held).size < SLEEPERS && Date.now() < deadline) await sleep(100);
-    expect(new Set(held).size).toBe(SLEEPERS);
+    // Any duplicate (or a second wake for the same messages) has 3 s to show itself before the checks.
+    await crashWhileHeld(receiver, { env, base: `http://127.0.0.1:${port}`, expected: SLEEPERS });
 
-    server.child.kill('SIGKILL');
-    await server.exited();
-    holding = false;
-    server = await startServer(env, base);
-    const until = Date.now() + 60_000;
-    while (answered.size < SLEEPERS && Date.now() < until) await sleep(200);
-    // Let any duplicate (or a second wake for the same messages) show itself before looking.
-    await sleep(3000);
-    server.child.kill('SIGTERM');
-    await server.exited();
-
+    const { held, answered } = receiver;
     expect([...answered.keys()].sort()).toEqual([...new Set(held)].sort());
     for (const [key, count] of answered) expect(count, `answered 2xx more than once: ${key}`).toBe(1);
     const database = await store.open();
