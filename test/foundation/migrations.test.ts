@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
@@ -15,6 +17,29 @@ const UNIQUE_VIOLATION = '23505';
 const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
   entries: unknown[];
 };
+
+describe('the Drizzle schema and the migrations', () => {
+  it('agree: drizzle-kit generate, against the last snapshot, has nothing to write', async () => {
+    // A copy of drizzle/, so a failing check leaves no migration behind. drizzle-kit takes the folder relative
+    // to the working directory.
+    const root = join(migrationsFolder, '..');
+    const copy = join(root, 'test', '.cache', `drizzle-check-${process.pid}`);
+    cpSync(migrationsFolder, copy, { recursive: true });
+    try {
+      const before = readdirSync(copy).sort();
+      const { stdout } = await promisify(execFile)(
+        join(root, 'node_modules', '.bin', 'drizzle-kit'),
+        ['generate', '--dialect', 'postgresql', '--schema', './src/db/schema/index.ts', '--out', relative(root, copy)],
+        { cwd: root },
+      );
+      // A schema change without its hand-written migration (or a stale snapshot) shows up as a new file here.
+      expect(readdirSync(copy).sort()).toEqual(before);
+      expect(stdout).toContain('No schema changes');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('migrations and schema constraints', () => {
   let database: Database;
