@@ -55,3 +55,39 @@ describe.skipIf(!hasChromium)('searching from the browser', { timeout: 90_000 },
     await expect(page.getByRole('alert').textContent()).resolves.toContain('cursor is invalid');
   });
 });
+
+describe.skipIf(!hasChromium)('a search with more matches than it ranks, in the browser', { timeout: 90_000 }, () => {
+  const WINDOW = 3;
+  const session = useBrowserSession({ config: { SEARCH_RANK_WINDOW: WINDOW } });
+
+  it('says the results are the newest matches only and links to the older ones, which it then searches', async () => {
+    const { server, page } = session;
+    const admin = await signIn(server, session.admin);
+    const room = await createRoom(server, admin, { name: 'Busy room' });
+    const agent = await createRoomAgent(server, admin, { rooms: [room.id], name: 'chatty' });
+    for (let i = 1; i <= 6; i++)
+      expect((await postMessage(server, agent, room.id, `rollout step ${i}`)).statusCode).toBe(201);
+
+    await page.goto(`${server.url}/search?q=rollout`);
+    const bodies = () => page.locator('#results li .snippet').allTextContents();
+    // The three newest are ranked; the three oldest wait behind the link.
+    await expect(bodies().then((b) => b.sort())).resolves.toEqual([
+      'rollout step 4',
+      'rollout step 5',
+      'rollout step 6',
+    ]);
+    await expect(page.locator('#ranked-since').textContent()).resolves.toContain('newest matches only');
+    await Promise.all([page.waitForURL(/[?&]to=/), page.locator('#older').click()]);
+    // Older than the window's oldest message, which may come again: `to` is that message's millisecond plus one.
+    const older = await bodies();
+    expect(older).toContain('rollout step 3');
+    expect(older).not.toContain('rollout step 6');
+    await expect(page.locator('#searching-before').textContent()).resolves.toContain('Messages before');
+    // The box keeps the bound; its other link searches everything again.
+    await expect(page.locator('form.search input[name="to"]').count()).resolves.toBe(1);
+
+    await page.goto(`${server.url}/search?q=rollout&to=not-a-date`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('to is not a date');
+    expect(session.errors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+});

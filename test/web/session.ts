@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { TestAppOptions } from '../harness/app.js';
 import { bootstrapAdmin, launchBrowser, openPage, startWebServer, type WebServer } from './browser.js';
 
 export interface BrowserSession {
@@ -16,10 +17,10 @@ export interface BrowserSession {
  * One server and one browser for a describe block: registers the hooks that
  * start them, create the first admin in the page, and close everything after.
  */
-export function useBrowserSession(): BrowserSession {
+export function useBrowserSession(options: TestAppOptions = {}): BrowserSession {
   const session = {} as BrowserSession;
   beforeAll(async () => {
-    [session.server, session.browser] = await Promise.all([startWebServer(), launchBrowser()]);
+    [session.server, session.browser] = await Promise.all([startWebServer(options), launchBrowser()]);
     Object.assign(session, await openPage(session.browser));
     session.admin = await bootstrapAdmin(session.server, session.page);
   });

@@ -13,6 +13,10 @@ export interface SearchPageOptions {
   /** Undefined until a search ran (an empty box, or refused input). */
   hits?: SearchHit[] | undefined;
   nextCursor?: string | null | undefined;
+  /** Set when the search ranked only its newest matches: the instant older matches start (search.service). */
+  rankedSince?: string | null | undefined;
+  /** Only messages before this instant (ISO), as the person's link gave it. */
+  to?: string | undefined;
   error?: string | undefined;
 }
 
@@ -28,8 +32,8 @@ function senderOf(hit: SearchHit, user: UserIdentity): string {
   return 'system';
 }
 
-function moreHref(o: SearchPageOptions, cursor: string): string {
-  const params = new URLSearchParams({ q: o.q, ...(o.room ? { room_id: o.room } : {}), cursor });
+function searchHref(o: SearchPageOptions, extra: { cursor?: string; to?: string }): string {
+  const params = new URLSearchParams({ q: o.q, ...(o.room ? { room_id: o.room } : {}), ...extra });
   return `/search?${params.toString()}`;
 }
 
@@ -45,6 +49,7 @@ export function searchPage(o: SearchPageOptions): string {
           <label for="search-q">Words to find</label>
           <input id="search-q" type="search" name="q" value="${o.q}" maxlength="500" required />
           ${o.room ? html`<input type="hidden" name="room_id" value="${o.room}" />` : ''}
+          ${o.to ? html`<input type="hidden" name="to" value="${o.to}" />` : ''}
           <button type="submit">Search</button>
         </form>
         <p class="muted small">
@@ -76,7 +81,31 @@ export function searchPage(o: SearchPageOptions): string {
                       )}
                     </ol>`
               }
-              ${o.nextCursor ? html`<p><a id="more" href="${moreHref(o, o.nextCursor)}">More results</a></p>` : ''}
+              ${
+                o.nextCursor
+                  ? html`<p>
+                      <a id="more" href="${searchHref(o, { cursor: o.nextCursor, ...(o.to ? { to: o.to } : {}) })}"
+                        >More results</a
+                      >
+                    </p>`
+                  : ''
+              }
+              ${
+                o.rankedSince
+                  ? html`<p class="muted small" id="ranked-since">
+                      Ranked among the newest matches only (since ${when(new Date(o.rankedSince))}) —
+                      <a id="older" href="${searchHref(o, { to: o.rankedSince })}">search older messages</a>.
+                    </p>`
+                  : ''
+              }
+              ${
+                o.to
+                  ? html`<p class="muted small" id="searching-before">
+                      Messages before ${when(new Date(o.to))} —
+                      <a href="${searchHref(o, {})}">search all of them</a>.
+                    </p>`
+                  : ''
+              }
             </section>`
           : ''
       }`,
