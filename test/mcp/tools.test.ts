@@ -24,7 +24,9 @@ const TOOLS = [
   'ack_inbox',
   'acknowledge_alert',
   'claim',
+  'delete_wake_hook',
   'get_metrics',
+  'get_wake_hook',
   'list_agents',
   'list_alerts',
   'list_claims',
@@ -36,6 +38,7 @@ const TOOLS = [
   'search_messages',
   'send_direct_message',
   'send_message',
+  'set_wake_hook',
   'wait_for_messages',
 ];
 
@@ -116,7 +119,7 @@ describe('the MCP tools', () => {
     await t.close();
   });
 
-  it('lists the six tools, each with a description and a JSON Schema of its arguments', async () => {
+  it('lists its tools, each with a description and a JSON Schema of its arguments', async () => {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
     for (const tool of tools) {

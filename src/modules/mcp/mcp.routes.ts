@@ -40,7 +40,7 @@ export const mcpRoutes: RouteModule = (app, ctx) => {
       schema: {
         tags: ['mcp'],
         summary: 'Model Context Protocol (Streamable HTTP, stateless): JSON-RPC in, JSON or an SSE stream out',
-        description: 'Tools: list_rooms, read_messages, send_message, wait_for_messages, list_agents, get_metrics.',
+        description: 'Tools: docs/MCP.md (rooms, inbox, search, claims, fleet, alerts, wake hooks).',
         response: { ...errors(400, 401, 413, 429) },
       },
     },
@@ -53,6 +53,7 @@ export const mcpRoutes: RouteModule = (app, ctx) => {
         waits,
         metrics,
         log: request.log,
+        ip: request.ip,
       });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       handOver(request, reply);

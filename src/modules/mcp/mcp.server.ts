@@ -7,6 +7,7 @@ import { registerInboxTools } from './mcp.inbox-tools.js';
 import { registerRoomTools } from './mcp.room-tools.js';
 import { registerSearchTools } from './mcp.search-tools.js';
 import type { ToolContext } from './mcp.tool-context.js';
+import { registerWakeTools } from './mcp.wake-tools.js';
 
 /** Whatever the credential (JWT or API token), the services see the agent. */
 export function agentActorOf(actor: Extract<Actor, { kind: 'agent' | 'api-token' }>): AgentActor {
@@ -35,7 +36,8 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
         'privately; read_inbox lists what is addressed to you until you ack_inbox it. list_agents and get_metrics show the agents of your owner and team; list_alerts and ' +
         'acknowledge_alert their alerts. Before working on a shared task or file, claim it (claim with a TTL, ' +
         'renew_claim while you work, release when done; list_claims shows who holds what) so that no two agents ' +
-        'do the same work.',
+        'do the same work. To be started again when you are away, set_wake_hook registers a URL called when a ' +
+        'mention or direct message reaches no live connection of yours.',
     },
   );
   registerRoomTools(server, context);
@@ -44,5 +46,6 @@ export function createAgentMcpServer(context: ToolContext): McpServer {
   registerAlertTools(server, context);
   registerSearchTools(server, context);
   registerClaimTools(server, context);
+  registerWakeTools(server, context);
   return server;
 }

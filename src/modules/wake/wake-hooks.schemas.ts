@@ -4,14 +4,35 @@ import { maskedUrl } from '../outbound/webhook-target.js';
 
 export const MAX_COALESCE_SECONDS = 3_600;
 
+/** The PUT body and the MCP set_wake_hook arguments: one schema, so both paths take exactly the same. */
 export const wakeHookBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).max(2000),
-  /** The HMAC key; generated when absent on a new hook, kept when absent on an existing one. */
-  secret: z.string().min(16).max(500).optional(),
-  /** `@room` mentions wake this agent too (mentions by name and direct messages always do). */
-  wake_on_room_mentions: z.boolean().default(false),
-  /** At most one wake call per this many seconds; the server's WAKE_COALESCE_SECONDS when absent. */
-  coalesce_seconds: z.number().int().min(0).max(MAX_COALESCE_SECONDS).optional(),
+  url: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+    .max(2000)
+    .describe(
+      'Where to POST the wake call: an http(s) URL (loopback and private addresses only where the server allows them).',
+    ),
+  secret: z
+    .string()
+    .min(16)
+    .max(500)
+    .optional()
+    .describe(
+      'The HMAC-SHA256 signing key (16–500 characters): generated when absent on a new hook, kept on an update.',
+    ),
+  wake_on_room_mentions: z
+    .boolean()
+    .default(false)
+    .describe('Whether @room mentions wake you too (mentions by name and direct messages always do).'),
+  coalesce_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_COALESCE_SECONDS)
+    .optional()
+    .describe(
+      `At most one wake call per this many seconds (0–${MAX_COALESCE_SECONDS}; the server's default when absent).`,
+    ),
 });
 export type WakeHookInput = z.infer<typeof wakeHookBody>;
 

@@ -1,11 +1,11 @@
 import type { RoomRow } from '../../db/schema/index.js';
 import type { StoredMessage } from '../../lib/events.js';
-import { mentionSegments } from '../../modules/rooms/mentions.js';
 import type { UserIdentity } from '../../identity/actor.model.js';
 import { html } from '../html.js';
 import { errorText, layout } from '../layout.js';
 import { csrfField, scrollTable, when } from '../parts.js';
 import { roomClaimsPart } from './room-claims.part.js';
+import { replyForm, roomMessagesPart, type OpenThread } from './room-messages.part.js';
 import type { ClaimPayload } from '../../modules/claims/claims.schemas.js';
 
 interface Base {
@@ -58,6 +58,7 @@ export interface RoomPageOptions extends Base {
   canPost: boolean;
   /** The room's live claims, as the wire carries them (the claims part renders them). */
   claims: ClaimPayload[];
+  openThread?: OpenThread | undefined;
   error?: string | undefined;
 }
 
@@ -68,30 +69,11 @@ export function senderNames(members: RoomMember[], user: UserIdentity): Record<s
   return names;
 }
 
-/** The body as text, its mentions of agents in <mark>: every piece is escaped (names come from agents). */
-function bodyOf(m: StoredMessage) {
-  const names = new Set((m.mentions ?? []).map((x) => x.name.toLowerCase()));
-  return mentionSegments(m.body, names).map((s) => (s.mention ? html`<mark class="mention">${s.text}</mark>` : s.text));
-}
-
-function threadOf(m: StoredMessage) {
-  if (m.replyCount === 0) return '';
-  return html`<details class="thread" data-thread-seq="${m.seq}">
-    <summary>${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}</summary>
-    <ol class="replies"></ol>
-  </details>`;
-}
-
-function senderOf(m: StoredMessage, names: Record<string, string>): string {
-  const id = m.senderAgentId ?? m.senderUserId;
-  if (!id) return 'system';
-  return names[id] ?? `${m.senderAgentId ? 'agent' : 'person'} ${id.slice(0, 8)}`;
-}
-
 export function roomPage(o: RoomPageOptions): string {
   const { room } = o;
   const names = senderNames(o.members, o.user);
   const base = `/rooms/${room.id}`;
+  const posting = o.canPost && !room.archivedAt;
   return layout({
     title: room.name,
     user: o.user,
@@ -137,28 +119,26 @@ export function roomPage(o: RoomPageOptions): string {
           data-latest="${o.latest ? 'true' : ''}"
           data-names="${JSON.stringify(names)}"
         >
-          ${o.messages
-            .filter((m) => m.replyToSeq === null)
-            .map(
-              (m) =>
-                html`<li data-seq="${m.seq}">
-                  <div class="meta"><strong>${senderOf(m, names)}</strong> ${when(m.createdAt)}</div>
-                  <p class="body">${bodyOf(m)}</p>
-                  ${threadOf(m)}
-                </li>`,
-            )}
+          ${roomMessagesPart({
+            base,
+            names,
+            messages: o.messages,
+            replyCsrf: posting ? o.csrf : undefined,
+            openThread: o.openThread,
+          })}
         </ol>
         ${o.messages.length === 0 ? html`<p class="muted" id="no-messages">No messages yet.</p>` : ''}
         ${o.latest ? '' : html`<p><a href="${base}">Newest messages</a></p>`}
         <p class="muted small" id="live-status" aria-live="polite"></p>
         ${
-          o.canPost && !room.archivedAt
-            ? html`<form method="post" action="${base}/messages" class="post">
-                ${csrfField(o.csrf)}
-                <label for="body">Message (sent as you)</label>
-                <textarea id="body" name="body" rows="2" required maxlength="10000"></textarea>
-                <button type="submit">Send</button>
-              </form>`
+          posting
+            ? html`<template id="reply-form">${replyForm(base, o.csrf, '')}</template>
+                <form method="post" action="${base}/messages" class="post">
+                  ${csrfField(o.csrf)}
+                  <label for="body">Message (sent as you)</label>
+                  <textarea id="body" name="body" rows="2" required maxlength="10000"></textarea>
+                  <button type="submit">Send</button>
+                </form>`
             : ''
         }
       </section>`,

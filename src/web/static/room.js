@@ -40,46 +40,80 @@
     if (at < body.length) element.append(body.slice(at));
   }
 
+  // Present when the person may post here: the reply form every thread carries, with an empty seq.
+  var replyTemplate = document.getElementById('reply-form');
+
+  function countText(count) {
+    return count === 0 ? 'Reply' : count + (count === 1 ? ' reply' : ' replies');
+  }
+
+  function shownCount(details) {
+    return Number((details.querySelector('summary').textContent.match(/^\d+/) || ['0'])[0]);
+  }
+
+  function replyForm(seq) {
+    var form = replyTemplate.content.firstElementChild.cloneNode(true);
+    form.querySelector('input[name="reply_to_seq"]').value = String(seq);
+    form.querySelector('label').htmlFor = 'reply-' + seq;
+    form.querySelector('textarea').id = 'reply-' + seq;
+    return form;
+  }
+
   function threadOf(seq, count) {
     var details = document.createElement('details');
     details.className = 'thread';
     details.dataset.threadSeq = String(seq);
     var summary = document.createElement('summary');
-    summary.textContent = count + (count === 1 ? ' reply' : ' replies');
+    summary.textContent = countText(count);
     var replies = document.createElement('ol');
     replies.className = 'replies';
     details.append(summary, replies);
+    if (replyTemplate) details.append(replyForm(seq));
     watchThread(details);
     return details;
   }
 
-  // Replies are read when a thread is opened (GET ...?thread=<seq>), oldest first.
+  // Replies stay in seq order, whichever arrives first (the thread read or the live stream).
+  function placeReply(replies, message) {
+    if (replies.querySelector('li[data-seq="' + message.seq + '"]')) return false;
+    var next = Array.prototype.find.call(replies.children, function (li) {
+      return Number(li.dataset.seq) > message.seq;
+    });
+    replies.insertBefore(item(message, true), next || null);
+    return true;
+  }
+
+  // A thread's replies, from GET ...?thread=<seq> (oldest first); the count follows what is shown.
+  function loadReplies(details) {
+    var url = '/api/v1/rooms/' + encodeURIComponent(roomId) + '/messages?limit=200&thread=' + details.dataset.threadSeq;
+    return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('thread ' + res.status);
+        return res.json();
+      })
+      .then(function (page) {
+        var replies = details.querySelector('.replies');
+        page.messages.forEach(function (message) {
+          if (message.reply_to_seq !== null) placeReply(replies, message);
+        });
+        details.querySelector('summary').textContent = countText(
+          Math.max(shownCount(details), replies.children.length),
+        );
+      });
+  }
+
+  // Replies are read when a thread is first opened.
   function watchThread(details) {
     details.addEventListener('toggle', function () {
       if (!details.open || details.dataset.loaded) return;
       details.dataset.loaded = 'true';
-      var url =
-        '/api/v1/rooms/' + encodeURIComponent(roomId) + '/messages?limit=200&thread=' + details.dataset.threadSeq;
-      fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
-        .then(function (res) {
-          if (!res.ok) throw new Error('thread ' + res.status);
-          return res.json();
-        })
-        .then(function (page) {
-          var replies = details.querySelector('.replies');
-          page.messages.forEach(function (message) {
-            if (message.reply_to_seq === null) return;
-            if (replies.querySelector('li[data-seq="' + message.seq + '"]')) return;
-            replies.appendChild(item(message, true));
-          });
-        })
-        .catch(function () {
-          delete details.dataset.loaded;
-        });
+      loadReplies(details).catch(function () {
+        delete details.dataset.loaded;
+      });
     });
   }
 
-  // A live reply goes under its parent (shown when the thread is open), and the parent's count grows.
+  // A live reply goes under its parent (shown when the thread is open), and the parent's count grows once.
   function addReply(message) {
     var parent = list.querySelector('li[data-seq="' + message.reply_to_seq + '"]');
     if (!parent) return;
@@ -88,18 +122,62 @@
       details = threadOf(message.reply_to_seq, 0);
       parent.appendChild(details);
     }
-    var replies = details.querySelector('.replies');
-    if (!replies.querySelector('li[data-seq="' + message.seq + '"]')) replies.appendChild(item(message, true));
-    var count = replies.children.length;
-    var shown = Number((details.querySelector('summary').textContent.match(/^\d+/) || ['0'])[0]);
-    count = Math.max(count, shown + 1);
-    details.querySelector('summary').textContent = count + (count === 1 ? ' reply' : ' replies');
+    if (!placeReply(details.querySelector('.replies'), message)) return;
+    details.querySelector('summary').textContent = countText(shownCount(details) + 1);
   }
+
+  function showReplyError(form, text) {
+    var alert = form.querySelector('.alert');
+    if (!alert) {
+      alert = document.createElement('p');
+      alert.className = 'alert';
+      alert.setAttribute('role', 'alert');
+      form.appendChild(alert);
+    }
+    alert.textContent = text;
+    alert.hidden = !text;
+  }
+
+  // A reply posts its form in the background: the form route answers 303 (stored) or a page explaining why not,
+  // whose alert is shown by the form. The thread is then read again, so the reply shows without the live stream.
+  list.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form.classList.contains('reply')) return;
+    event.preventDefault();
+    var details = form.closest('details.thread');
+    var button = form.querySelector('button');
+    button.disabled = true;
+    showReplyError(form, '');
+    fetch(form.action, {
+      method: 'POST',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      body: new URLSearchParams(new FormData(form)),
+    })
+      .then(function (res) {
+        if (res.type === 'opaqueredirect' || res.ok) {
+          form.querySelector('textarea').value = '';
+          details.dataset.loaded = 'true';
+          return loadReplies(details);
+        }
+        return res.text().then(function (text) {
+          var alert = new DOMParser().parseFromString(text, 'text/html').querySelector('[role="alert"]');
+          showReplyError(form, alert ? alert.textContent : 'The reply was not sent (' + res.status + ').');
+        });
+      })
+      .catch(function () {
+        showReplyError(form, 'The reply was not sent: check the connection and try again.');
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  });
 
   list.querySelectorAll('details.thread').forEach(watchThread);
 
   function item(message, isReply) {
     var li = document.createElement('li');
+    li.id = 'seq-' + message.seq;
     li.dataset.seq = String(message.seq);
     var meta = document.createElement('div');
     meta.className = 'meta';
@@ -114,7 +192,7 @@
     body.className = 'body';
     fillBody(body, message);
     li.append(meta, body);
-    if (!isReply && message.reply_count > 0) li.append(threadOf(message.seq, message.reply_count));
+    if (!isReply && (message.reply_count > 0 || replyTemplate)) li.append(threadOf(message.seq, message.reply_count));
     return li;
   }
 
