@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { CoordinationMethods, messageFields, roomPath, type SendOptions } from './coordination.js';
 import { AgentHubError } from './errors.js';
 import { pollDeviceFlow, startDeviceFlow, type DeviceAuthorization, type StartOptions } from './device-flow.js';
 import {
@@ -37,14 +37,16 @@ const GZIP_ABOVE_BYTES = 8 * 1024;
 
 /**
  * The typed AgentHub SDK used by the CLI, the tests and the benchmarks:
- * device linking, token exchange and rotation, metrics with retries, rooms.
+ * device linking, token exchange and rotation, metrics with retries, rooms, and agent coordination
+ * (direct messages, the inbox, search, claims, wake hooks: coordination.ts).
  */
-export class AgentHubClient {
+export class AgentHubClient extends CoordinationMethods {
   readonly server: string;
   private readonly fetchImpl: FetchLike;
   private tokenManager: TokenManager | undefined;
 
   constructor(private readonly options: AgentHubClientOptions) {
+    super();
     this.server = options.server.replace(/\/+$/, '');
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = timeoutMs > 0 ? withTimeout(options.fetch ?? fetch, timeoutMs) : (options.fetch ?? fetch);
@@ -110,7 +112,7 @@ export class AgentHubClient {
   }
 
   /** An authenticated request; a 401 triggers one renewal and one retry. */
-  async call<T>(options: Omit<RequestOptions, 'headers'> & { headers?: Record<string, string> }): Promise<T> {
+  override async call<T>(options: Omit<RequestOptions, 'headers'> & { headers?: Record<string, string> }): Promise<T> {
     const attempt = async () =>
       request<T>(this.server, this.fetchImpl, {
         ...options,
@@ -170,24 +172,25 @@ export class AgentHubClient {
   /** Oldest first after `afterSeq`. */
   messagesAfter(roomId: string, afterSeq: number, limit = 200) {
     return this.call<{ messages: Message[] }>({
-      path: `/api/v1/rooms/${encodeURIComponent(roomId)}/messages?after_seq=${afterSeq}&limit=${limit}`,
+      path: `${roomPath(roomId)}/messages?after_seq=${afterSeq}&limit=${limit}`,
     });
   }
 
   /** A room by uuid or slug, with its members. */
   getRoom(roomId: string) {
-    return this.call<{ room: Room; members: unknown[] }>({ path: `/api/v1/rooms/${encodeURIComponent(roomId)}` });
+    return this.call<{ room: Room; members: unknown[] }>({ path: roomPath(roomId) });
   }
 
   /**
    * Posts a message. Retries are safe because every send carries a
-   * client_msg_id (generated when not given): the server returns the original.
+   * client_msg_id (generated when not given): the server returns the original. `options` is the
+   * client_msg_id itself, or `{clientMsgId?, replyToSeq?}` for a reply in a thread.
    */
-  postMessage(roomId: string, body: string, clientMsgId: string = randomUUID()) {
+  postMessage(roomId: string, body: string, options: SendOptions | string = {}) {
     return this.call<{ message: Message }>({
-      path: `/api/v1/rooms/${encodeURIComponent(roomId)}/messages`,
+      path: `${roomPath(roomId)}/messages`,
       method: 'POST',
-      json: { body, client_msg_id: clientMsgId },
+      json: messageFields(body, options),
       retry: DEFAULT_RETRY,
     });
   }

@@ -1,3 +1,5 @@
+import type { ClaimConflict } from './types.js';
+
 /** An error answer from AgentHub, with its machine code (see API.md). */
 export class AgentHubError extends Error {
   override name = 'AgentHubError';
@@ -24,4 +26,21 @@ export class DeviceFlowDeniedError extends AgentHubError {
 /** The link request expired before it was approved. */
 export class DeviceFlowExpiredError extends AgentHubError {
   override name = 'DeviceFlowExpiredError';
+}
+
+/** A claim refused because live claims overlap it (409 `claim_conflict`): `conflicts` says who holds what, until when. */
+export class ClaimConflictError extends AgentHubError {
+  override name = 'ClaimConflictError';
+  readonly conflicts: ClaimConflict[];
+  constructor(message: string, body: Record<string, unknown>) {
+    super(409, 'claim_conflict', message, body);
+    this.conflicts = Array.isArray(body['conflicts']) ? (body['conflicts'] as ClaimConflict[]) : [];
+  }
+}
+
+/** The error a refused claim answers with, typed when it is a conflict (REST 409 or a socket ack alike). */
+export function claimError(error: unknown): unknown {
+  return error instanceof AgentHubError && error.code === 'claim_conflict'
+    ? new ClaimConflictError(error.message, error.body)
+    : error;
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import { AgentHubError } from './errors.js';
+import { claimFields, messageFields, type ClaimInput, type SendOptions } from './coordination.js';
+import { AgentHubError, claimError } from './errors.js';
 import type { TokenSet } from './token-set.js';
-import type { Message, PresenceAgent } from './types.js';
+import type { Claim, ClaimEvent, InboxAck, Message, PresenceAgent } from './types.js';
 
 /** What the realtime connection needs of the client that made it (the HTTP client implements it). */
 export interface RealtimeHost {
@@ -27,7 +27,15 @@ interface Events {
   connected: [{ agent_id: string; rooms: { id: string; slug: string; last_seq: number }[] }];
   disconnected: [string];
   error: [Error];
+  /** On every (re)connect: how many inbox items wait (`client.inbox()` lists them). */
+  'inbox:pending': [{ pending: number }];
+  'claim:created': [ClaimEvent];
+  'claim:renewed': [ClaimEvent];
+  'claim:released': [ClaimEvent];
+  'claim:expired': [ClaimEvent];
 }
+
+const CLAIM_CHANGES = ['created', 'renewed', 'released', 'expired'] as const;
 
 type AckResponse = { ok: true } & Record<string, unknown>;
 
@@ -71,6 +79,9 @@ export class RealtimeClient extends EventEmitter<Events> {
     this.socket = socket;
     socket.on('message:new', (message: Message) => this.enqueue(message.room_id, () => this.deliver(message)));
     socket.on('presence:update', (update: Events['presence'][0]) => this.emit('presence', update));
+    socket.on('inbox:pending', (inbox: Events['inbox:pending'][0]) => this.emit('inbox:pending', inbox));
+    for (const change of CLAIM_CHANGES)
+      socket.on(`claim:${change}`, (event: ClaimEvent) => this.emit(`claim:${change}`, event));
     socket.on('disconnect', (reason) => {
       clearTimeout(this.refreshTimer);
       this.emit('disconnected', reason);
@@ -107,11 +118,13 @@ export class RealtimeClient extends EventEmitter<Events> {
     });
   }
 
-  async send(roomId: string, body: string, clientMsgId: string = randomUUID()): Promise<Message> {
+  /** `options`: the client_msg_id, or `{clientMsgId?, replyToSeq?}`. */
+  async send(roomId: string, body: string, options: SendOptions | string = {}): Promise<Message> {
     // Retrying with the same client_msg_id is safe: the server returns the stored original.
+    const fields = { room_id: roomId, ...messageFields(body, options) };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const ack = await this.ack('message:send', { room_id: roomId, body, client_msg_id: clientMsgId });
+        const ack = await this.ack('message:send', fields);
         return ack['message'] as Message;
       } catch (error) {
         if (!(error instanceof AgentHubError) || error.code !== 'timeout') throw error;
@@ -132,6 +145,32 @@ export class RealtimeClient extends EventEmitter<Events> {
 
   async leave(roomId: string): Promise<void> {
     await this.ack('room:leave', { room_id: roomId });
+  }
+
+  /** As POST /api/v1/inbox/ack, over the socket. */
+  async ackInbox(messageIds: string[]): Promise<InboxAck> {
+    const ack = await this.ack('inbox:ack', { message_ids: messageIds });
+    return { acknowledged: ack['acknowledged'] as string[], unknown: ack['unknown'] as string[] };
+  }
+
+  /** Claims over the socket take the room's uuid; a resource someone holds throws ClaimConflictError. */
+  async claim(roomId: string, input: ClaimInput): Promise<Claim> {
+    try {
+      return (await this.ack('claim', { room_id: roomId, ...claimFields(input) }))['claim'] as Claim;
+    } catch (error) {
+      throw claimError(error);
+    }
+  }
+
+  async renewClaim(roomId: string, claimId: string, ttlSeconds: number): Promise<Claim> {
+    const ack = await this.ack('claim:renew', { room_id: roomId, claim_id: claimId, ttl_seconds: ttlSeconds });
+    return ack['claim'] as Claim;
+  }
+
+  /** `released` is false when the claim had already ended. */
+  async releaseClaim(roomId: string, claimId: string): Promise<{ claim: Claim; released: boolean }> {
+    const ack = await this.ack('claim:release', { room_id: roomId, claim_id: claimId });
+    return { claim: ack['claim'] as Claim, released: ack['released'] === true };
   }
 
   close(): void {

@@ -1,30 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
+import type { Claim, ClaimConflict } from '../../src/client/index.js';
 import { queryRows } from '../../src/db/client.js';
 import type { TestApp } from './app.js';
 import { headersOf, type Caller } from './rooms.js';
 
-/** A claim as the wire carries it (REST, socket acks and events, MCP). */
-export interface WireClaim {
-  id: string;
-  room_id: string;
-  resource: string;
-  mode: 'exclusive' | 'shared';
-  holder: { type: 'agent' | 'user'; id: string; name: string };
-  note: string | null;
-  created_at: string;
-  renewed_at: string | null;
-  expires_at: string;
-  released_at: string | null;
-}
-
-export interface WireConflict {
-  claim_id: string;
-  resource: string;
-  mode: 'exclusive' | 'shared';
-  holder: { type: 'agent' | 'user'; id: string; name: string };
-  expires_at: string;
-}
+/** A claim and a conflict as the wire carries them (REST, socket acks and events, MCP), as the SDK types them. */
+export type WireClaim = Claim;
+export type WireConflict = ClaimConflict;
 
 export function claimOverRest(
   t: TestApp,

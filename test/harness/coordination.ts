@@ -1,23 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
+import type { InboxItem, InboxPage } from '../../src/client/index.js';
 import { queryRows } from '../../src/db/client.js';
 import type { TestApp } from './app.js';
 import type { Person } from './identity.js';
 import { headersOf, type Caller, type WireRoom } from './rooms.js';
 import type { WireMessage } from './sockets.js';
 
-export interface InboxItem {
-  message: WireMessage;
-  room: { id: string; slug: string; name: string; kind: 'room' | 'direct' };
-  reason: 'mention' | 'room_mention' | 'direct';
-  delivered_at: string | null;
-}
-
-export interface InboxPage {
-  items: InboxItem[];
-  next_cursor: string | null;
-  pending: number;
-}
+export type { InboxItem, InboxPage };
 
 /** A team owned by `owner`, with these people added under their roles. */
 export async function createTeam(

@@ -1,30 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
+import type { SearchHit, SearchPage } from '../../src/client/index.js';
 import { queryRows } from '../../src/db/client.js';
 import type { TestApp } from './app.js';
 import { headersOf, type Caller } from './rooms.js';
 
-export interface WireHit {
-  message_id: string;
-  room_id: string;
-  room_slug: string;
-  room_name: string;
-  room_kind: 'room' | 'direct';
-  seq: number;
-  sender_id: string | null;
-  sender_type: 'agent' | 'user' | null;
-  sender_name: string | null;
-  created_at: string;
-  rank: number;
-  snippet: string;
-  snippet_parts: { text: string; highlighted: boolean }[];
-}
-
-export interface WireSearchPage {
-  results: WireHit[];
-  next_cursor: string | null;
-  ranked_since: string | null;
-}
+/** The wire shapes, as the SDK types them. */
+export type WireHit = SearchHit;
+export type WireSearchPage = SearchPage;
 
 export function searchRequest(
   t: TestApp,

@@ -1,17 +1,11 @@
 import { sql } from 'drizzle-orm';
+import type { WakeHook } from '../../src/client/index.js';
 import { queryRows, type Db } from '../../src/db/client.js';
 import type { TestApp } from './app.js';
 import { bearer, type Person } from './identity.js';
 import type { RoomAgent } from './rooms.js';
 
-export interface WireWakeHook {
-  agent_id: string;
-  url: string;
-  wake_on_room_mentions: boolean;
-  coalesce_seconds: number;
-  created_at: string;
-  updated_at: string;
-}
+export type WireWakeHook = WakeHook;
 
 /** PUT a wake hook as the agent itself (`/agents/me`) or as a person for `agentId`. Returns the raw answer. */
 export function putWakeHook(t: TestApp, by: RoomAgent | { person: Person; agentId: string }, body: unknown) {

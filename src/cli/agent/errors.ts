@@ -5,6 +5,8 @@ export const EXIT = {
   failure: 1,
   /** The server no longer accepts the agent's credentials: deactivated, revoked or unlinked. */
   credentialsRejected: 3,
+  /** `claim`: the resource is held (by another, or by this agent itself: renew instead). */
+  claimHeld: 4,
   /** EX_CONFIG: not linked, unreadable config, token files with loose permissions. */
   config: 78,
 } as const;
@@ -45,7 +47,18 @@ export function isTransient(error: unknown): error is AgentHubError {
 export function describeFailure(error: unknown): string {
   if (!(error instanceof AgentHubError)) return error instanceof Error ? error.message : String(error);
   if (error.status === 0) return error.message;
-  return `HTTP ${error.status} ${error.code}: ${error.message}`;
+  return `HTTP ${error.status} ${error.code}: ${error.message}${invalidFields(error.body['details'])}`;
+}
+
+/** A 400's `details` say which field is wrong and why; "The request is invalid." alone does not. */
+function invalidFields(details: unknown): string {
+  if (!Array.isArray(details) || details.length === 0) return '';
+  const fields = (details as { path?: unknown; message?: unknown }[])
+    .slice(0, 3)
+    .map(
+      (d) => `${typeof d.path === 'string' ? d.path : '?'}: ${typeof d.message === 'string' ? d.message : 'invalid'}`,
+    );
+  return ` (${fields.join('; ')})`;
 }
 
 /** Converts what commands cannot recover from into a clear message and exit code. */

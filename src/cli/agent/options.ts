@@ -17,6 +17,14 @@ export function parsePositiveInt(value: string, flag: string): number {
   return n;
 }
 
+/** A whole number within the server's bounds, checked here so a mistake never reaches the hub. */
+export function parseIntBetween(value: string, flag: string, min: number, max: number, unit = ''): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new AgentCliError(`${flag}: expected a whole number${unit ? ` of ${unit}` : ''} between ${min} and ${max}.`);
+  return n;
+}
+
 /** `--label k=v`, repeatable: the labels travel in every snapshot under `labels`. */
 export function parseLabels(values: string[]): Record<string, string> {
   const labels: Record<string, string> = {};

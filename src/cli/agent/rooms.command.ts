@@ -1,16 +1,35 @@
 import type { AgentHubClient, Message, RealtimeClient } from '../../client/index.js';
 import { isCredentialsRejected, credentialsRejected, toCliError } from './errors.js';
+import { parsePositiveInt } from './options.js';
 import { openSession } from './session.js';
 
-/** `agenthub agent send --room ROOM TEXT`: posts over REST (retry-safe with a client_msg_id). */
-export async function sendCommand(text: string[], options: { room: string }): Promise<void> {
-  const { client } = openSession();
+interface SendFlags {
+  replyTo?: string;
+}
+
+const sendOptions = (flags: SendFlags) =>
+  flags.replyTo === undefined ? {} : { replyToSeq: parsePositiveInt(flags.replyTo, '--reply-to') };
+
+async function printSent(send: () => Promise<{ message: Message }>): Promise<void> {
   try {
-    const { message } = await client.postMessage(options.room, text.join(' '));
-    console.log(JSON.stringify(message));
+    console.log(JSON.stringify((await send()).message));
   } catch (error) {
     throw toCliError(error);
   }
+}
+
+/** `agenthub agent send --room ROOM TEXT`: posts over REST (retry-safe with a client_msg_id). */
+export function sendCommand(text: string[], options: SendFlags & { room: string }): Promise<void> {
+  const { client } = openSession();
+  const send = sendOptions(options);
+  return printSent(() => client.postMessage(options.room, text.join(' '), send));
+}
+
+/** `agenthub agent dm AGENT_ID TEXT`: a direct message, into the pair's private room; prints it as JSON. */
+export function dmCommand(agentId: string, text: string[], options: SendFlags): Promise<void> {
+  const { client } = openSession();
+  const send = sendOptions(options);
+  return printSent(() => client.sendDirect(agentId, text.join(' '), send));
 }
 
 type Outcome = 'signal' | 'kicked';
