@@ -127,11 +127,12 @@ describe('SDK coordination: direct messages, the inbox, search, claims and wake 
       { resource: 'no kind', ttlSeconds: 60 },
     ])
       expect(await rejection(asAlice.claim(room.id, input))).toMatchObject({ status: 400 });
+    // Thunks, not promises: a second call started before the first is awaited would reject unobserved.
     for (const attempt of [
-      asStranger.claim(room.id, { resource: 'task:1', ttlSeconds: 60 }),
-      asStranger.listClaims(room.slug),
+      () => asStranger.claim(room.id, { resource: 'task:1', ttlSeconds: 60 }),
+      () => asStranger.listClaims(room.slug),
     ])
-      expect(await rejection(attempt)).toMatchObject({ status: 404 });
+      expect(await rejection(attempt())).toMatchObject({ status: 404 });
     expect((await storedClaims(t, room.id)).length).toBe(before);
   });
 

@@ -80,7 +80,10 @@ describe.runIf(REDIS_URL)('rooms across two instances', () => {
     const z = await createRoomAgent(a, admin, { rooms: [room.id] });
     const onA = await connectAgent(a.url, x.jwt);
     await connectAgent(c.url, z.jwt);
-    expect(presenceIn(await onA.ask('room:join', { room_id: room.id }))).toContainEqual(who(z));
+    // The other instance writes z's presence to Redis as it joins z's rooms, just after the connection.
+    await eventually("the other instance's agent to be present", async () =>
+      presenceIn(await onA.ask('room:join', { room_id: room.id })).some((p) => p.agent_id === z.agent.id),
+    );
 
     await c.kill();
     // Nobody told Redis: the entry stays until it is no longer refreshed, then ages out.
